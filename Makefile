@@ -1,0 +1,64 @@
+# Quick start: `make run` (demo on SQLite, tasks inline) and `make test` (the whole suite).
+# Both set themselves up on a fresh Debian/Ubuntu machine, system packages included.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+# WeasyPrint (bulletin PDFs) needs pango and harfbuzz-subset, Chinese needs a CJK font.
+RUN_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai
+# Tests also read PDFs back (poppler) and drive a real browser (Debian's Chromium).
+TEST_APT := $(RUN_APT) poppler-utils chromium
+
+DEV_ENV := DEBUG=1 PLAIN_STATIC=1
+
+.PHONY: run test lint system-run system-test venv migrate seed clean
+
+run: system-run venv
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	@echo "安检 正在运行：http://127.0.0.1:$(PORT)/  （Ctrl+C 退出）"
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: system-test venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+system-run:
+	@APT_PACKAGES="$(RUN_APT)" sh -c "$$SYSTEM_DEPS"
+
+system-test:
+	@APT_PACKAGES="$(TEST_APT)" sh -c "$$SYSTEM_DEPS"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "安检 needs Python 3.11 (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+
+# Installs missing Debian packages when root; otherwise names the one command to run.
+define SYSTEM_DEPS
+missing=""; \
+for p in $$APT_PACKAGES; do \
+  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+done; \
+[ -z "$$missing" ] && exit 0; \
+if [ "$$(id -u)" = "0" ]; then \
+  echo "安装系统依赖:$$missing"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+else \
+  echo "缺少系统依赖，请先运行："; echo "  sudo apt-get install -y$$missing"; exit 1; \
+fi
+endef
+export SYSTEM_DEPS

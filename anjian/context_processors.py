@@ -1,0 +1,13 @@
+def navigation(request):
+    """Flags the base layout uses to show only what the role may use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {
+        "nav": {
+            "units": True,
+            "manage_units": user.can_manage_units,
+            "office": user.is_office,
+            "admin": user.is_superuser or user.role == user.Role.ADMIN,
+        }
+    }

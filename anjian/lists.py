@@ -1,0 +1,62 @@
+"""The one way list pages are declared: scoped queryset, FilterSet, whitelisted sort, capped page."""
+
+from django.core.paginator import Paginator
+from django.views.generic import ListView
+
+
+class FilteredListView(ListView):
+    """Subclasses set `filterset_class`, `sort_fields` ({param: order_by tuple}) and
+    implement `get_base_queryset()` returning `Model.objects.visible_to(user)` with its preloads."""
+
+    filterset_class = None
+    sort_fields: dict[str, tuple[str, ...]] = {}
+    default_sort: str = ""
+    paginate_by = 50
+    max_page_size = 200
+
+    def get_base_queryset(self):
+        raise NotImplementedError
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("page_size", self.paginate_by))
+        except ValueError:
+            size = self.paginate_by
+        return max(1, min(size, self.max_page_size))
+
+    def current_sort(self) -> str:
+        sort = self.request.GET.get("sort", self.default_sort)
+        return sort if sort.lstrip("-") in self.sort_fields else self.default_sort
+
+    def filtered_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.get_base_queryset(), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_queryset(self):
+        queryset = self.filtered_queryset()
+        sort = self.current_sort()
+        if sort:
+            fields = self.sort_fields[sort.lstrip("-")]
+            if sort.startswith("-"):
+                fields = tuple(f[1:] if f.startswith("-") else "-" + f for f in fields)
+            queryset = queryset.order_by(*fields)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        sortless = query.copy()
+        sortless.pop("sort", None)
+        context.update(
+            filter=self.filterset,
+            sort=self.current_sort(),
+            querystring=query.urlencode(),
+            sortless_querystring=sortless.urlencode(),
+        )
+        return context
+
+
+__all__ = ["FilteredListView", "Paginator"]

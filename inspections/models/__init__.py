@@ -1,0 +1,26 @@
+from .bulletins import Bulletin
+from .campaigns import Campaign, Inspection
+from .enforcement import Accident, EnforcementAction
+from .hazards import (
+    DeadlineExtension,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    YearSequence,
+)
+from .notifications import Notification, Reminder
+
+__all__ = [
+    "Accident",
+    "Bulletin",
+    "Campaign",
+    "DeadlineExtension",
+    "EnforcementAction",
+    "Hazard",
+    "HazardEvent",
+    "HazardPhoto",
+    "Inspection",
+    "Notification",
+    "Reminder",
+    "YearSequence",
+]

@@ -1,0 +1,143 @@
+"""Campaigns (专项检查) and the inspections done in them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+
+from units.models import Area, Category, Department, Unit
+
+
+class Campaign(models.Model):
+    """专项检查/大排查, e.g. 中秋国庆节前安全生产大检查."""
+
+    name = models.CharField("名称", max_length=100)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    categories = models.ManyToManyField(Category, verbose_name="目标行业/场所", blank=True)
+    areas = models.ManyToManyField(
+        Area, verbose_name="目标街道", blank=True, help_text="不选表示全区"
+    )
+    description = models.TextField("工作要求", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专项检查"
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_end_after_start",
+                condition=Q(end_date__gte=F("start_date")),
+                violation_error_message="结束日期不能早于开始日期",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "InspectionQuerySet":
+        """The one place that decides which inspections a user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            # Other people's drafts are private until submitted.
+            return self.filter(
+                Q(status=Inspection.Status.SUBMITTED)
+                | Q(created_by=user)
+                | Exists(
+                    Inspection.inspectors.through.objects.filter(
+                        inspection_id=OuterRef("pk"), user_id=user.pk
+                    )
+                )
+            )
+        mine = Q(created_by=user) | Exists(
+            Inspection.inspectors.through.objects.filter(
+                inspection_id=OuterRef("pk"), user_id=user.pk
+            )
+        )
+        department = user.department
+        if department is None:
+            return self.filter(mine)
+        units = Unit.objects.visible_to(user).values("pk")
+        departmental = Q(department=department) | Q(unit__in=units)
+        return self.filter(mine | (Q(status=Inspection.Status.SUBMITTED) & departmental))
+
+
+class Inspection(models.Model):
+    """检查记录: who inspected which unit, when, and what was found."""
+
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", "日常检查"
+        SPECIAL = "special", "专项检查"
+        JOINT = "joint", "联合检查"
+        REINSPECTION = "reinspection", "复查"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="被检查单位", on_delete=models.PROTECT, related_name="inspections"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="检查部门", on_delete=models.PROTECT, related_name="inspections"
+    )
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="检查人员", related_name="inspections"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        on_delete=models.PROTECT,
+        related_name="created_inspections",
+    )
+    date = models.DateField("检查日期")
+    kind = models.CharField("检查类型", max_length=20, choices=Kind.choices, default=Kind.ROUTINE)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="专项检查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    checked_items = models.TextField("检查内容", blank=True, help_text="检查了哪些部位、项目")
+    summary = models.TextField("检查情况", blank=True)
+    no_hazards = models.BooleanField("未发现隐患", default=False)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "检查记录"
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="inspection_status_valid", condition=Q(status__in=["draft", "submitted"])
+            ),
+            models.CheckConstraint(
+                name="inspection_submitted_has_time",
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            # A unit's inspection history (unit page, accident 责任倒查, coverage).
+            models.Index(fields=["unit", "date"], name="inspection_unit_date_idx"),
+            # Campaign coverage and period statistics in bulletins.
+            models.Index(fields=["date", "id"], name="inspection_date_idx"),
+            models.Index(fields=["campaign", "unit"], name="inspection_campaign_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT

@@ -1,0 +1,426 @@
+"""Hazards, their append-only event log, photos and deadline extensions.
+
+`Hazard.status` is written only by `inspections.workflow`; everything else reads it.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from units.models import Department, Unit
+
+from .campaigns import Inspection
+
+
+class YearSequence(models.Model):
+    """Gap-free per-year counters (hazard numbers, bulletin numbers), locked row by row."""
+
+    name = models.CharField(max_length=30)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="year_sequence_unique"),
+        ]
+
+    @classmethod
+    def next_value(cls, name: str, year: int) -> int:
+        """Must run inside the transaction that stores the numbered row, so a rollback frees it."""
+        cls.objects.bulk_create([cls(name=name, year=year)], ignore_conflicts=True)
+        seq = cls.objects.select_for_update().get(name=name, year=year)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+        return seq.last
+
+
+class HazardQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "HazardQuerySet":
+        """The one place that decides which hazards a user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self.exclude(Q(status=Hazard.Status.DRAFT) & ~Q(inspection__created_by=user))
+        department = user.department
+        if department is None:
+            return self.filter(inspection__created_by=user)
+        units = Unit.objects.visible_to(user).values("pk")
+        departmental = (
+            Q(lead_department=department) | Q(inspection__department=department) | Q(unit__in=units)
+        )
+        return self.filter(
+            Q(inspection__created_by=user) | (~Q(status=Hazard.Status.DRAFT) & departmental)
+        )
+
+    def open(self) -> "HazardQuerySet":
+        return self.filter(status__in=Hazard.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None) -> "HazardQuerySet":
+        """逾期 is derived, never stored: a deadline in the past on a hazard still open."""
+        today = today or timezone.localdate()
+        return self.filter(status__in=Hazard.CLOCK_STATUSES, deadline__lt=today)
+
+
+class Hazard(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        REGISTERED = "registered", "已登记"
+        ASSIGNED = "assigned", "已交办"
+        RECTIFYING = "rectifying", "整改中"
+        AWAITING_VERIFICATION = "awaiting_verification", "待复查"
+        DISPOSAL = "disposal", "处置中"
+        CLOSED = "closed", "已销号"
+        REJECTED = "rejected", "不予认定"
+        MERGED = "merged", "已合并"
+        VOID = "void", "作废"
+
+    STATUS_BADGES = {
+        Status.DRAFT: "light",
+        Status.REGISTERED: "secondary",
+        Status.ASSIGNED: "info",
+        Status.RECTIFYING: "primary",
+        Status.AWAITING_VERIFICATION: "warning",
+        Status.DISPOSAL: "danger",
+        Status.CLOSED: "success",
+        Status.REJECTED: "dark",
+        Status.MERGED: "dark",
+        Status.VOID: "dark",
+    }
+
+    class Level(models.TextChoices):
+        GENERAL = "general", "一般隐患"
+        MAJOR = "major", "重大隐患"
+
+    class Type(models.TextChoices):
+        FIRE = "fire", "消防"
+        ELECTRICAL = "electrical", "用电"
+        SPECIAL_EQUIPMENT = "special_equipment", "特种设备"
+        HAZCHEM = "hazchem", "危化品"
+        CONSTRUCTION = "construction", "建筑施工"
+        TRAFFIC = "traffic", "交通"
+        MACHINERY = "machinery", "机械"
+        OTHER = "other", "其他"
+
+    class Disposal(models.TextChoices):
+        SUSPEND = "suspend", "责令停产整顿"
+        CLOSE = "close", "关闭取缔"
+        ENFORCEMENT = "enforcement", "移交执法"
+        JUDICIAL = "judicial", "移送司法"
+        RISK_CONTROL = "risk_control", "风险管控"
+
+    # Still in the loop: the ledger's "open" and the reminder scan.
+    OPEN_STATUSES = (
+        Status.REGISTERED,
+        Status.ASSIGNED,
+        Status.RECTIFYING,
+        Status.AWAITING_VERIFICATION,
+        Status.DISPOSAL,
+    )
+    # A deadline runs only once the hazard is handed over for rectification.
+    CLOCK_STATUSES = (Status.ASSIGNED, Status.RECTIFYING, Status.DISPOSAL)
+    ENDED_STATUSES = (Status.CLOSED, Status.REJECTED, Status.MERGED, Status.VOID)
+
+    number = models.CharField("隐患编号", max_length=20, null=True, blank=True, unique=True)
+    year = models.PositiveIntegerField("编号年度", null=True, blank=True)
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="检查记录", on_delete=models.PROTECT, related_name="hazards"
+    )
+    # Copied from the inspection so the ledger filters without a join.
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="hazards"
+    )
+    found_on = models.DateField("发现日期")
+    description = models.TextField("隐患描述")
+    location = models.CharField("隐患部位", max_length=100, blank=True)
+    hazard_type = models.CharField("隐患类别", max_length=30, choices=Type.choices)
+    level = models.CharField("隐患等级", max_length=10, choices=Level.choices)
+    legal_basis = models.CharField("依据", max_length=300, blank=True)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="首办负责部门",
+        on_delete=models.PROTECT,
+        related_name="led_hazards",
+    )
+    responsible_person = models.CharField("整改责任人", max_length=30, blank=True)
+    responsible_phone = models.CharField("责任人电话", max_length=30, blank=True)
+    deadline = models.DateField("整改期限", null=True, blank=True)
+    # The first deadline ever given; extensions and reopenings never overwrite it.
+    original_deadline = models.DateField("原定期限", null=True, blank=True)
+    deadline_working_days = models.PositiveSmallIntegerField(
+        "期限（工作日）", null=True, blank=True
+    )
+    rectification_plan = models.TextField("整改方案", blank=True)
+    measures = models.TextField("整改措施", blank=True)
+    status = models.CharField("状态", max_length=30, choices=Status.choices, default=Status.DRAFT)
+    fixed_on_spot = models.BooleanField("立即整改", default=False)
+    disposal = models.CharField("处置措施", max_length=20, choices=Disposal.choices, blank=True)
+    risk_review_on = models.DateField("风险管控复核日期", null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField("复查不合格次数", default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="合并至",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    # Escalation ladder: 督办 by the supervision office, 挂牌督办 with a document number.
+    escalated_at = models.DateTimeField("督办时间", null=True, blank=True)
+    listed_document = models.CharField("挂牌督办文号", max_length=60, blank=True)
+    listed_on = models.DateField("挂牌日期", null=True, blank=True)
+    # 五落实 for major hazards.
+    plan_responsible = models.CharField("治理责任人", max_length=30, blank=True)
+    plan_measures = models.TextField("治理措施", blank=True)
+    plan_funds = models.DecimalField(
+        "治理经费（万元）", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    plan_deadline = models.DateField("治理时限", null=True, blank=True)
+    plan_acceptance = models.CharField("验收标准/验收人", max_length=200, blank=True)
+    reported_done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="报告整改完成人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reported_done_at = models.DateTimeField("报告完成时间", null=True, blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    # Bumped by every transition; a form posted against an older version is refused.
+    version = models.PositiveIntegerField("版本", default=0)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "隐患"
+        ordering = ["-found_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="hazard_status_valid",
+                condition=Q(
+                    status__in=[
+                        "draft",
+                        "registered",
+                        "assigned",
+                        "rectifying",
+                        "awaiting_verification",
+                        "disposal",
+                        "closed",
+                        "rejected",
+                        "merged",
+                        "void",
+                    ]
+                ),
+            ),
+            models.CheckConstraint(
+                name="hazard_level_valid", condition=Q(level__in=["general", "major"])
+            ),
+            models.CheckConstraint(
+                name="hazard_deadline_after_found",
+                condition=Q(deadline__isnull=True) | Q(deadline__gte=F("found_on")),
+                violation_error_message="整改期限不能早于发现日期",
+            ),
+            models.CheckConstraint(
+                name="hazard_numbered_unless_draft",
+                condition=Q(status="draft") | Q(number__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="hazard_merged_has_target",
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Ledger "open/overdue of one department by deadline" and the reminder scan.
+            models.Index(
+                fields=["lead_department", "deadline"],
+                name="hazard_open_dept_deadline_idx",
+                condition=~Q(status__in=["closed", "void", "rejected", "merged", "draft"]),
+            ),
+            # Overdue scan over all departments (reminders, 督办).
+            models.Index(
+                fields=["deadline"],
+                name="hazard_open_deadline_idx",
+                condition=Q(status__in=["assigned", "rectifying", "disposal"]),
+            ),
+            # Ledger page 1 ordered by found date; bulletin period statistics.
+            models.Index(fields=["found_on", "id"], name="hazard_found_idx"),
+            # Unit page: the unit's hazards; status counts per unit.
+            models.Index(fields=["unit", "status"], name="hazard_unit_status_idx"),
+            # Ledger status filter and the per-status counts above it.
+            models.Index(fields=["status"], name="hazard_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"草稿隐患#{self.pk}"
+
+    @property
+    def status_badge(self) -> str:
+        return self.STATUS_BADGES.get(self.status, "secondary")
+
+    @property
+    def is_major(self) -> bool:
+        return self.level == self.Level.MAJOR
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.deadline and self.status in self.CLOCK_STATUSES and self.deadline < today)
+
+    def overdue_days(self, today: datetime.date | None = None) -> int:
+        today = today or timezone.localdate()
+        if not self.is_overdue(today):
+            return 0
+        return (today - self.deadline).days
+
+
+class HazardEvent(models.Model):
+    """流转记录: append-only; the hazard's history page is this log."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register", "登记"
+        ASSIGN = "assign", "交办"
+        REJECT = "reject", "不予认定"
+        MERGE = "merge", "合并重复"
+        TRANSFER = "transfer", "转办"
+        START = "start", "开始整改"
+        REPORT_DONE = "report_done", "报告整改完成"
+        VERIFY_OK = "verify_ok", "复查合格"
+        VERIFY_FAIL = "verify_fail", "复查不合格"
+        CANNOT_RECTIFY = "cannot_rectify", "无法整改转处置"
+        DISPOSAL_DONE = "disposal_done", "处置完毕"
+        RISK_REVIEW = "risk_review", "风险管控到期复核"
+        FIX_ON_SPOT = "fix_on_spot", "立即整改"
+        VOID = "void", "作废"
+        REQUEST_EXTENSION = "request_extension", "申请延期"
+        APPROVE_EXTENSION = "approve_extension", "批准延期"
+        REFUSE_EXTENSION = "refuse_extension", "驳回延期"
+        LIST = "list", "挂牌督办"
+        ESCALATE = "escalate", "督办"
+        PLAN = "plan", "治理方案"
+        COMMENT = "comment", "备注"
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name="隐患", on_delete=models.PROTECT, related_name="events"
+    )
+    # Null for actions the system takes by itself (overdue escalation, risk review).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    action = models.CharField("操作", max_length=30, choices=Action.choices)
+    from_status = models.CharField(
+        "原状态", max_length=30, choices=Hazard.Status.choices, blank=True
+    )
+    to_status = models.CharField("新状态", max_length=30, choices=Hazard.Status.choices, blank=True)
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "隐患流转记录"
+        ordering = ["created_at", "id"]
+        indexes = [
+            # Hazard detail timeline.
+            models.Index(fields=["hazard", "created_at"], name="hazardevent_hazard_idx"),
+            # "Last action" column in the ledger export and bulletin activity counts.
+            models.Index(fields=["action", "created_at"], name="hazardevent_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hazard} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("HazardEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("HazardEvent is append-only")
+
+
+def photo_upload_to(instance: "HazardPhoto", filename: str) -> str:
+    # The name is ours, never the uploader's: photos are re-encoded to JPEG.
+    today = timezone.localdate()
+    return f"hazards/{today:%Y/%m}/{instance.token}.jpg"
+
+
+def thumb_upload_to(instance: "HazardPhoto", filename: str) -> str:
+    today = timezone.localdate()
+    return f"hazards/{today:%Y/%m}/{instance.token}_thumb.jpg"
+
+
+class HazardPhoto(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", "整改前"
+        AFTER = "after", "整改后"
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name="隐患", on_delete=models.PROTECT, related_name="photos"
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.BEFORE)
+    token = models.CharField(max_length=32, unique=True)
+    image = models.ImageField("照片", upload_to=photo_upload_to)
+    thumbnail = models.ImageField("缩略图", upload_to=thumb_upload_to)
+    event = models.ForeignKey(
+        HazardEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "隐患照片"
+        ordering = ["created_at", "id"]
+
+
+class DeadlineExtension(models.Model):
+    """延期申请: the office approves or refuses; the original deadline is kept on the hazard."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "已驳回"
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name="隐患", on_delete=models.PROTECT, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_deadline = models.DateField("申请延至")
+    reason = models.TextField("延期理由")
+    status = models.CharField(
+        "审批状态", max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期申请"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hazard"],
+                condition=Q(status="pending"),
+                name="extension_one_pending_per_hazard",
+                violation_error_message="该隐患已有待审批的延期申请",
+            ),
+        ]

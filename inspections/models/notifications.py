@@ -1,0 +1,85 @@
+"""Reminders (one row per hazard, kind and day) and the per-user daily digest built from them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .hazards import Hazard
+
+
+class Reminder(models.Model):
+    """A reminder the daily scan decided on. The unique constraint, not the broker, makes
+    a rerun, a second beat or a retried task a no-op."""
+
+    class Kind(models.TextChoices):
+        DUE_IN_3_DAYS = "due_3d", "3天内到期"
+        DUE_TOMORROW = "due_1d", "明天到期"
+        OVERDUE = "overdue", "已逾期"
+        ESCALATE = "escalate", "逾期督办"
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name="隐患", on_delete=models.PROTECT, related_name="reminders"
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    day = models.DateField("日期")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "提醒"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hazard", "kind", "day"], name="reminder_once_per_hazard_kind_day"
+            ),
+            models.CheckConstraint(
+                name="reminder_kind_valid",
+                condition=Q(kind__in=["due_3d", "due_1d", "overdue", "escalate"]),
+            ),
+        ]
+        indexes = [
+            # Digest building: all reminders of one day.
+            models.Index(fields=["day", "kind"], name="reminder_day_kind_idx"),
+        ]
+
+
+class Notification(models.Model):
+    """In-app notification; one reminder digest per user per day."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "每日提醒"
+        BULLETIN = "bulletin", "通报"
+        EXPORT = "export", "导出完成"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    day = models.DateField("日期")
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    # Digest content grouped by reminder kind: {kind: [{"id":…, "number":…, …}, …]}.
+    payload = models.JSONField("详情", default=dict, blank=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day"],
+                condition=Q(kind="digest"),
+                name="notification_one_digest_per_user_day",
+            ),
+        ]
+        indexes = [
+            # Unread badge in the navigation on every page.
+            models.Index(
+                fields=["user"], name="notification_unread_idx", condition=Q(read_at__isnull=True)
+            ),
+            models.Index(fields=["user", "created_at"], name="notification_user_idx"),
+        ]

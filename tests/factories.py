@@ -1,0 +1,55 @@
+"""Small factories for tests. Departments and categories come from the reference migration."""
+
+import itertools
+
+from units.models import Area, Category, Department, Unit, User
+from units.validators import make_credit_code
+
+_serial = itertools.count(1)
+
+
+def department(short_name: str) -> Department:
+    return Department.objects.get(short_name=short_name)
+
+
+def category(code: str) -> Category:
+    return Category.objects.get(code=code)
+
+
+def area(name: str = "兴华街道") -> Area:
+    area, _ = Area.objects.get_or_create(name=name, defaults={"code": f"A{next(_serial)}"})
+    return area
+
+
+def street_office(area_obj: Area) -> Department:
+    dept, _ = Department.objects.get_or_create(
+        name=f"{area_obj.name}办事处",
+        defaults={"short_name": area_obj.name, "kind": Department.Kind.STREET, "area": area_obj},
+    )
+    return dept
+
+
+def user(username: str, role: str = "inspector", dept: Department | None = None, **extra) -> User:
+    u = User(
+        username=username, name=extra.pop("name", username), role=role, department=dept, **extra
+    )
+    u.set_password("pw-for-tests-1")
+    u.save()
+    return u
+
+
+def unit(**fields) -> Unit:
+    n = next(_serial)
+    cat = fields.pop("category", None) or category("industrial")
+    defaults = dict(
+        name=f"测试单位{n}",
+        credit_code=make_credit_code("91210106", f"{n + 50_000_000:08d}"),
+        category=cat,
+        area=fields.pop("area", None) or area(),
+        address=f"测试路{n}号",
+        legal_rep="张三",
+        legal_rep_phone="13800138000",
+        lead_department=fields.pop("lead_department", None) or cat.lead_department,
+    )
+    defaults.update(fields)
+    return Unit.objects.create(**defaults)

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Area, Category, Department, Unit, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "name", "role", "department", "is_active")
+    list_filter = ("role", "department", "is_active")
+    search_fields = ("username", "name")
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("安检", {"fields": ("name", "role", "department", "phone")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("安检", {"fields": ("name", "role", "department")}),
+    )
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "sort_order")
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "kind", "area", "sort_order")
+    list_filter = ("kind",)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "lead_department", "is_key", "credit_code_optional")
+    list_filter = ("is_key",)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "category", "area", "lead_department", "status")
+    list_filter = ("status", "category", "area")
+    search_fields = ("name", "credit_code")
+    list_select_related = ("category", "area", "lead_department")
+    raw_id_fields = ()

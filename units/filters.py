@@ -1,0 +1,44 @@
+import django_filters
+from django.db.models import Q
+
+from anjian.forms import StyledFilterSet
+
+from .models import Area, Category, Department, Unit
+
+
+class UnitFilter(StyledFilterSet):
+    q = django_filters.CharFilter(label="关键词", method="filter_text")
+    category = django_filters.ModelChoiceFilter(
+        label="行业/场所类别", queryset=Category.objects.all()
+    )
+    area = django_filters.ModelChoiceFilter(label="街道", queryset=Area.objects.all())
+    department = django_filters.ModelChoiceFilter(
+        label="牵头部门", field_name="lead_department", queryset=Department.objects.all()
+    )
+    status = django_filters.ChoiceFilter(label="经营状态", choices=Unit.Status.choices)
+    key_only = django_filters.BooleanFilter(
+        label="仅重点行业/场所",
+        method="filter_key_only",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+    is_illegal = django_filters.BooleanFilter(
+        label="非法场所", widget=django_filters.widgets.BooleanWidget()
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["q", "category", "area", "department", "status", "key_only", "is_illegal"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # Plain LIKE (contains), not icontains: Chinese has no case and UPPER() defeats indexes.
+        return queryset.filter(
+            Q(name__contains=value)
+            | Q(credit_code__contains=value.upper())
+            | Q(address__contains=value)
+        )
+
+    def filter_key_only(self, queryset, name, value):
+        return queryset.filter(category__is_key=True) if value else queryset

@@ -1,0 +1,233 @@
+"""Who is supervised (units) and who supervises (departments, users)."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from .validators import validate_credit_code, validate_phone
+
+
+class Area(models.Model):
+    """街道/乡镇."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    code = models.CharField("编码", max_length=20, unique=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "街道/乡镇"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        REGULATOR = "regulator", "监管部门"
+        OFFICE = "office", "安委会办公室"
+        SUPERVISION = "supervision", "督查室"
+        STREET = "street", "街道办事处"
+        OTHER = "other", "其他"
+
+    name = models.CharField("名称", max_length=60, unique=True)
+    short_name = models.CharField("简称", max_length=20, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.REGULATOR)
+    # A street office's scope is its area.
+    area = models.ForeignKey(
+        Area, verbose_name="辖区", null=True, blank=True, on_delete=models.PROTECT
+    )
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部门"
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="department_street_has_area",
+                condition=~Q(kind="street") | Q(area__isnull=False),
+                violation_error_message="街道办事处必须指定辖区",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class Category(models.Model):
+    """行业/场所类别."""
+
+    name = models.CharField("名称", max_length=40, unique=True)
+    code = models.SlugField("编码", max_length=40, unique=True)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="默认牵头部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_categories",
+    )
+    is_key = models.BooleanField("重点行业/场所", default=False)
+    # Residential buildings without property management have no registered entity.
+    credit_code_optional = models.BooleanField("可无统一社会信用代码", default=False)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行业/场所类别"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        INSPECTOR = "inspector", "检查员"
+        OFFICE = "office", "安委办"
+        SUPERVISOR = "supervisor", "督查室"
+        LEADER = "leader", "领导"
+        ADMIN = "admin", "管理员"
+
+    name = models.CharField("姓名", max_length=30, blank=True)
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    phone = models.CharField("电话", max_length=30, blank=True, validators=[validate_phone])
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_valid",
+                condition=Q(role__in=["inspector", "office", "supervisor", "leader", "admin"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or self.role != self.Role.INSPECTOR
+
+    @property
+    def is_office(self) -> bool:
+        return self.is_superuser or self.role in (self.Role.OFFICE, self.Role.ADMIN)
+
+    @property
+    def can_manage_units(self) -> bool:
+        return self.is_office
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "UnitQuerySet":
+        """The one place that decides which units a user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        department = user.department
+        if department is None:
+            return self.none()
+        scope = Q(lead_department=department)
+        if department.kind == Department.Kind.STREET and department.area_id:
+            scope |= Q(area_id=department.area_id)
+        return self.filter(scope)
+
+
+class Unit(models.Model):
+    """生产经营单位/场所."""
+
+    class Status(models.TextChoices):
+        OPERATING = "operating", "在营"
+        SUSPENDED = "suspended", "停产整顿"
+        CLOSED = "closed", "关闭取缔"
+
+    STATUS_BADGES = {
+        Status.OPERATING: "success",
+        Status.SUSPENDED: "warning",
+        Status.CLOSED: "dark",
+    }
+
+    name = models.CharField("单位名称", max_length=100)
+    credit_code = models.CharField(
+        "统一社会信用代码",
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+        help_text="18位，居民楼和非法场所可不填",
+    )
+    category = models.ForeignKey(Category, verbose_name="行业/场所类别", on_delete=models.PROTECT)
+    area = models.ForeignKey(Area, verbose_name="属地（街道）", on_delete=models.PROTECT)
+    address = models.CharField("地址", max_length=200)
+    legal_rep = models.CharField("第一责任人", max_length=30)
+    legal_rep_phone = models.CharField("第一责任人电话", max_length=30, validators=[validate_phone])
+    safety_contact = models.CharField("安全联系人", max_length=30, blank=True)
+    safety_contact_phone = models.CharField(
+        "安全联系人电话", max_length=30, blank=True, validators=[validate_phone]
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="牵头监管部门",
+        on_delete=models.PROTECT,
+        related_name="led_units",
+    )
+    status = models.CharField(
+        "经营状态", max_length=20, choices=Status.choices, default=Status.OPERATING
+    )
+    is_illegal = models.BooleanField("非法场所（黑窝点/黑加工点）", default=False)
+    # Category-specific facts, e.g. {"施工许可证号": "...", "电梯注册代码": "..."}.
+    attributes = models.JSONField("行业属性", default=dict, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "生产经营单位"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="unit_credit_code_unique",
+                violation_error_message="该统一社会信用代码已被其他单位使用",
+            ),
+            models.CheckConstraint(
+                name="unit_status_valid",
+                condition=Q(status__in=["operating", "suspended", "closed"]),
+            ),
+        ]
+        indexes = [
+            # Unit list filtered by a department's scope, ordered by name.
+            models.Index(fields=["lead_department", "name"], name="unit_dept_name_idx"),
+            # Street office scope and the area filter.
+            models.Index(fields=["area", "name"], name="unit_area_name_idx"),
+            # Category filter and campaign coverage counts.
+            models.Index(fields=["category", "name"], name="unit_category_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_badge(self) -> str:
+        return self.STATUS_BADGES.get(self.status, "secondary")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not self.credit_code and not self.is_illegal:
+            category = self.category if self.category_id else None
+            if category is not None and not category.credit_code_optional:
+                raise ValidationError(
+                    {"credit_code": "该类别单位必须填写统一社会信用代码（居民楼、非法场所除外）"}
+                )
