@@ -17,5 +17,11 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("units/", include("units.urls")),
+    path("inspections/", include("inspections.urls.inspections")),
+    path("hazards/", include("inspections.urls.hazards")),
+    path("", include("inspections.urls.ledger")),
+    path("", include("inspections.urls.registry")),
+    path("notifications/", include("inspections.urls.notifications")),
+    path("bulletins/", include("inspections.urls.bulletins")),
     path("admin/", admin.site.urls),
 ]

@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class InspectionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "inspections"
+    verbose_name = "检查与隐患"

@@ -53,3 +53,54 @@ def unit(**fields) -> Unit:
     )
     defaults.update(fields)
     return Unit.objects.create(**defaults)
+
+
+def inspection(unit_obj: Unit, by: User, **fields):
+    """A submitted inspection of `unit_obj` by `by` (no workflow: for tests of other parts)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from inspections.models import Inspection
+
+    defaults = dict(
+        unit=unit_obj,
+        department=by.department,
+        created_by=by,
+        date=fields.pop("date", None) or timezone.localdate() - datetime.timedelta(days=10),
+        status=Inspection.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+        checked_items="消防通道、灭火器、用电线路",
+    )
+    defaults.update(fields)
+    obj = Inspection.objects.create(**defaults)
+    obj.inspectors.add(by)
+    return obj
+
+
+def hazard(unit_obj: Unit, by: User, **fields):
+    """A numbered hazard written straight to the table, bypassing the workflow, for tests of
+    the ledger, reminders and bulletins. Tests of transitions use inspections.workflow."""
+    import datetime
+
+    from inspections.models import Hazard
+
+    n = next(_serial)
+    insp = fields.pop("inspection", None) or inspection(unit_obj, by)
+    defaults = dict(
+        number=f"YH-T-{n:06d}",
+        year=insp.date.year,
+        inspection=insp,
+        unit=unit_obj,
+        found_on=insp.date,
+        description=f"测试隐患{n}：安全出口堵塞",
+        hazard_type=Hazard.Type.FIRE,
+        level=Hazard.Level.GENERAL,
+        lead_department=unit_obj.lead_department,
+        deadline=insp.date + datetime.timedelta(days=15),
+        status=Hazard.Status.ASSIGNED,
+    )
+    defaults.update(fields)
+    if defaults["deadline"] and "original_deadline" not in fields:
+        defaults["original_deadline"] = defaults["deadline"]
+    return Hazard.objects.create(**defaults)

@@ -1,4 +1,5 @@
 from .bulletins import Bulletin
+from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
 from .enforcement import Accident, EnforcementAction
 from .hazards import (
@@ -13,6 +14,7 @@ from .notifications import Notification, Reminder
 __all__ = [
     "Accident",
     "Bulletin",
+    "CalendarDay",
     "Campaign",
     "DeadlineExtension",
     "EnforcementAction",

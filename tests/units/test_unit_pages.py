@@ -24,7 +24,9 @@ def test_inspector_sees_units_of_own_department(login, inspector_a, unit_of_a, u
 def test_street_office_inspector_sees_units_in_its_area(login, unit_of_a, unit_of_b):
     other_area = factories.area("大潘街道")
     far_unit = factories.unit(area=other_area)
-    street_inspector = factories.user("street", "inspector", factories.street_office(unit_of_a.area))
+    street_inspector = factories.user(
+        "street", "inspector", factories.street_office(unit_of_a.area)
+    )
     visible = set(Unit.objects.visible_to(street_inspector))
     assert {unit_of_a, unit_of_b} <= visible and far_unit not in visible
 

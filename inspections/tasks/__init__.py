@@ -1,0 +1,3 @@
+"""Celery tasks: thin wrappers that take ids and call the plain-function modules.
+
+Each family lives in its own module; importing them here lets autodiscovery find them."""

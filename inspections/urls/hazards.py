@@ -1,0 +1,3 @@
+"""URL routes for the hazards pages; included from anjian/urls.py."""
+
+urlpatterns: list = []

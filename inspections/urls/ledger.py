@@ -1,0 +1,3 @@
+"""URL routes for the ledger pages; included from anjian/urls.py."""
+
+urlpatterns: list = []

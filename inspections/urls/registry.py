@@ -1,0 +1,3 @@
+"""URL routes for the registry pages; included from anjian/urls.py."""
+
+urlpatterns: list = []
