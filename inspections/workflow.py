@@ -1,0 +1,675 @@
+"""Every change of a hazard's status happens here, one function per transition.
+
+Each function is keyword-only and atomic: it locks the hazard row, checks the caller's version
+(optimistic concurrency: two people acting at once produce one transition, the other is told),
+checks the permission table, changes the hazard and writes exactly one HazardEvent.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from units.models import Department
+
+from . import permissions
+from .models import DeadlineExtension, Hazard, HazardEvent, Inspection, YearSequence
+from .workdays import add_working_days
+
+S = Hazard.Status
+A = HazardEvent.Action
+
+
+class WorkflowError(Exception):
+    """A refused transition; str(error) is the Chinese message shown to the user."""
+
+
+class NotAllowed(WorkflowError):
+    pass
+
+
+class StaleHazard(WorkflowError):
+    def __init__(self, message: str = "该隐患已被他人修改，请刷新页面后重试"):
+        super().__init__(message)
+
+
+class Invalid(WorkflowError):
+    pass
+
+
+allowed_actions = permissions.allowed_actions
+
+
+def _lock(hazard_id: int, version: int | None) -> Hazard:
+    hazard = (
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("unit", "inspection")
+        .get(pk=hazard_id)
+    )
+    if version is not None and hazard.version != version:
+        raise StaleHazard()
+    return hazard
+
+
+def _authorize(actor, action: str, hazard: Hazard) -> None:
+    if not Hazard.objects.visible_to(actor).filter(pk=hazard.pk).exists():
+        raise NotAllowed("您无权处理该隐患")
+    reason = permissions.refusal(actor, action, hazard)
+    if reason:
+        raise NotAllowed(reason)
+
+
+def _record(
+    hazard: Hazard,
+    *,
+    actor,
+    action: str,
+    from_status: str,
+    note: str = "",
+    data: dict | None = None,
+    update_fields: Iterable[str] = (),
+) -> HazardEvent:
+    hazard.version += 1
+    hazard.save(update_fields=["status", "version", "updated_at", *update_fields])
+    return HazardEvent.objects.create(
+        hazard=hazard,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=hazard.status,
+        note=note,
+        data=data or {},
+    )
+
+
+def _required(value: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(message)
+    return value
+
+
+def _resolve_deadline(
+    hazard: Hazard, deadline: datetime.date | None, working_days: int | None
+) -> tuple[datetime.date, int | None]:
+    if working_days:
+        deadline = add_working_days(timezone.localdate(), working_days)
+    if deadline is None:
+        raise Invalid("请填写整改期限（日期或工作日数）")
+    if deadline < hazard.found_on:
+        raise Invalid("整改期限不能早于发现日期")
+    return deadline, working_days or None
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+def submission_errors(inspection: Inspection) -> dict[str, list[str]]:
+    """What keeps an inspection from being submitted ("说具体、讲明白"), keyed by field;
+    hazard errors are keyed "hazard-<id>-<field>"."""
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    if not inspection.unit_id:
+        add("unit", "请选择被检查单位")
+    if not inspection.date:
+        add("date", "请填写检查日期")
+    elif inspection.date > timezone.localdate():
+        add("date", "检查日期不能晚于今天")
+    if inspection.pk and not inspection.inspectors.exists():
+        add("inspectors", "至少需要一名检查人员")
+    hazards = list(inspection.hazards.all()) if inspection.pk else []
+    if not hazards:
+        if not inspection.no_hazards:
+            add("no_hazards", "未登记隐患时须明确勾选“未发现隐患”")
+        if not inspection.checked_items.strip():
+            add("checked_items", "未发现隐患时须写明检查了哪些部位、项目")
+    elif inspection.no_hazards:
+        add("no_hazards", "已登记隐患，不能同时勾选“未发现隐患”")
+    illegal = inspection.unit_id and inspection.unit.is_illegal
+    for hazard in hazards:
+        key = f"hazard-{hazard.pk}"
+        if not hazard.description.strip():
+            add(f"{key}-description", "请描述隐患（部位、问题）")
+        if not hazard.level:
+            add(f"{key}-level", "请选择隐患等级")
+        if illegal:
+            if hazard.disposal != Hazard.Disposal.CLOSE:
+                add(f"{key}-disposal", "非法场所（黑窝点）的隐患只能处置为“关闭取缔”")
+        elif not hazard.deadline and not hazard.fixed_on_spot:
+            add(f"{key}-deadline", "请填写整改期限（立即整改的除外）")
+        if hazard.deadline and inspection.date and hazard.deadline < inspection.date:
+            add(f"{key}-deadline", "整改期限不能早于检查日期")
+    return errors
+
+
+@transaction.atomic
+def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
+    """Draft → submitted: numbers its hazards (gap-free per year) and registers them."""
+    inspection = (
+        Inspection.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=inspection_id)
+    )
+    if inspection.status != Inspection.Status.DRAFT:
+        raise StaleHazard("该检查记录已提交，不能重复提交")
+    is_author = inspection.created_by_id == actor.pk
+    if not is_author and not inspection.inspectors.filter(pk=actor.pk).exists():
+        raise NotAllowed("只有填报人或检查人员可以提交该检查记录")
+    errors = submission_errors(inspection)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    hazards = list(inspection.hazards.select_for_update().order_by("pk"))
+    for hazard in hazards:
+        seq = YearSequence.next_value("hazard", hazard.found_on.year)
+        hazard.number = f"YH-{hazard.found_on.year}-{seq:06d}"
+        hazard.year = hazard.found_on.year
+        hazard.original_deadline = hazard.deadline
+        fields = ["number", "year", "original_deadline"]
+        if inspection.unit.is_illegal:
+            hazard.status = S.DISPOSAL
+            hazard.disposal = Hazard.Disposal.CLOSE
+            action, note = A.REGISTER, "非法场所：不整改，依法关闭取缔"
+            fields.append("disposal")
+        elif hazard.fixed_on_spot:
+            hazard.status = S.AWAITING_VERIFICATION
+            hazard.reported_done_by = actor
+            hazard.reported_done_at = now
+            action, note = A.FIX_ON_SPOT, "现场立即整改，待复查"
+            fields += ["reported_done_by", "reported_done_at"]
+        else:
+            hazard.status = S.REGISTERED
+            action, note = A.REGISTER, ""
+        _record(
+            hazard, actor=actor, action=action, from_status=S.DRAFT, note=note, update_fields=fields
+        )
+    inspection.status = Inspection.Status.SUBMITTED
+    inspection.submitted_at = now
+    inspection.save(update_fields=["status", "submitted_at", "updated_at"])
+    return hazards
+
+
+# --- triage by the office --------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    lead_department: Department,
+    responsible_person: str,
+    deadline: datetime.date | None = None,
+    working_days: int | None = None,
+    responsible_phone: str = "",
+    note: str = "",
+) -> Hazard:
+    """已登记 → 已交办: the 整改通知 with deadline, 首办 department and responsible person."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "assign", hazard)
+    hazard.deadline, hazard.deadline_working_days = _resolve_deadline(
+        hazard, deadline, working_days
+    )
+    # The deadline the office sets is the one every later extension is measured against.
+    hazard.original_deadline = hazard.deadline
+    hazard.lead_department = lead_department
+    hazard.responsible_person = _required(responsible_person, "请填写整改责任人")
+    hazard.responsible_phone = responsible_phone
+    from_status, hazard.status = hazard.status, S.ASSIGNED
+    _record(
+        hazard,
+        actor=actor,
+        action=A.ASSIGN,
+        from_status=from_status,
+        note=note,
+        data={
+            "deadline": hazard.deadline.isoformat(),
+            "working_days": working_days,
+            "lead_department": lead_department.name,
+            "responsible_person": hazard.responsible_person,
+        },
+        update_fields=[
+            "deadline",
+            "deadline_working_days",
+            "original_deadline",
+            "lead_department",
+            "responsible_person",
+            "responsible_phone",
+        ],
+    )
+    return hazard
+
+
+@transaction.atomic
+def reject(*, hazard_id: int, actor, version: int, reason: str) -> Hazard:
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "reject", hazard)
+    reason = _required(reason, "请填写不予认定的理由")
+    from_status, hazard.status = hazard.status, S.REJECTED
+    _record(hazard, actor=actor, action=A.REJECT, from_status=from_status, note=reason)
+    return hazard
+
+
+@transaction.atomic
+def merge(*, hazard_id: int, actor, version: int, into_id: int, note: str = "") -> Hazard:
+    """A duplicate report of the same problem is folded into the hazard already on record."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "merge", hazard)
+    target = Hazard.objects.visible_to(actor).filter(pk=into_id).first()
+    if target is None or target.pk == hazard.pk:
+        raise Invalid("请选择要合并到的另一条隐患")
+    if target.unit_id != hazard.unit_id:
+        raise Invalid("只能合并同一单位的重复隐患")
+    if target.status in Hazard.ENDED_STATUSES or target.status == S.DRAFT:
+        raise Invalid(f"目标隐患{target.number}已{target.get_status_display()}，不能合并")
+    hazard.merged_into = target
+    from_status, hazard.status = hazard.status, S.MERGED
+    _record(
+        hazard,
+        actor=actor,
+        action=A.MERGE,
+        from_status=from_status,
+        note=note,
+        data={"into": target.number},
+        update_fields=["merged_into"],
+    )
+    return hazard
+
+
+@transaction.atomic
+def transfer(*, hazard_id: int, actor, version: int, department: Department, note: str) -> Hazard:
+    """Hands the hazard to another 首办 department; the deadline clock keeps running (限时办结)."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "transfer", hazard)
+    if department.pk == hazard.lead_department_id:
+        raise Invalid("转办部门与当前首办部门相同")
+    note = _required(note, "请填写转办理由")
+    old = hazard.lead_department.name
+    hazard.lead_department = department
+    _record(
+        hazard,
+        actor=actor,
+        action=A.TRANSFER,
+        from_status=hazard.status,
+        note=note,
+        data={"from_department": old, "to_department": department.name},
+        update_fields=["lead_department"],
+    )
+    return hazard
+
+
+# --- rectification ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_rectifying(
+    *, hazard_id: int, actor, version: int, plan: str = "", note: str = ""
+) -> Hazard:
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "start", hazard)
+    if plan.strip():
+        hazard.rectification_plan = plan.strip()
+    from_status, hazard.status = hazard.status, S.RECTIFYING
+    _record(
+        hazard,
+        actor=actor,
+        action=A.START,
+        from_status=from_status,
+        note=note,
+        update_fields=["rectification_plan"],
+    )
+    return hazard
+
+
+def _governance_plan_missing(hazard: Hazard) -> list[str]:
+    fields = {
+        "plan_responsible": "责任",
+        "plan_measures": "措施",
+        "plan_funds": "资金",
+        "plan_deadline": "时限",
+        "plan_acceptance": "验收标准/验收人",
+    }
+    return [label for field, label in fields.items() if getattr(hazard, field) in (None, "")]
+
+
+@transaction.atomic
+def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Iterable = ()) -> Hazard:
+    """整改完成, with after-photos as evidence; someone else verifies it."""
+    from .photos import save_photo
+
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "report_done", hazard)
+    note = _required(note, "请说明整改情况")
+    photos = list(photos)
+    has_after = hazard.photos.filter(kind="after").exists()
+    if not photos and not has_after:
+        raise Invalid("请上传整改后照片")
+    if hazard.is_major:
+        missing = _governance_plan_missing(hazard)
+        if missing:
+            raise Invalid(f"重大隐患须先填写治理方案“五落实”：缺少{'、'.join(missing)}")
+    hazard.reported_done_by = actor
+    hazard.reported_done_at = timezone.now()
+    from_status, hazard.status = hazard.status, S.AWAITING_VERIFICATION
+    event = _record(
+        hazard,
+        actor=actor,
+        action=A.REPORT_DONE,
+        from_status=from_status,
+        note=note,
+        update_fields=["reported_done_by", "reported_done_at"],
+    )
+    for upload in photos:
+        save_photo(hazard=hazard, upload=upload, kind="after", user=actor, event=event)
+    return hazard
+
+
+@transaction.atomic
+def verify(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    ok: bool,
+    note: str,
+    new_deadline: datetime.date | None = None,
+) -> Hazard:
+    """复查: pass → 已销号; fail → back to 整改中 with a new deadline and the reopen count +1."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "verify", hazard)
+    note = _required(note, "请填写复查意见")
+    from_status = hazard.status
+    if ok:
+        hazard.status = S.CLOSED
+        hazard.closed_at = timezone.now()
+        data = {"delisted": hazard.listed_document} if hazard.listed_document else {}
+        _record(
+            hazard,
+            actor=actor,
+            action=A.VERIFY_OK,
+            from_status=from_status,
+            note=note,
+            data=data,
+            update_fields=["closed_at"],
+        )
+        return hazard
+    if new_deadline is None or new_deadline < timezone.localdate():
+        raise Invalid("复查不合格须给出不早于今天的新整改期限")
+    old_deadline = hazard.deadline
+    hazard.deadline = new_deadline
+    hazard.reopen_count += 1
+    hazard.status = S.RECTIFYING
+    _record(
+        hazard,
+        actor=actor,
+        action=A.VERIFY_FAIL,
+        from_status=from_status,
+        note=note,
+        data={
+            "old_deadline": old_deadline.isoformat() if old_deadline else None,
+            "new_deadline": new_deadline.isoformat(),
+            "reopen_count": hazard.reopen_count,
+        },
+        update_fields=["deadline", "reopen_count"],
+    )
+    return hazard
+
+
+# --- disposal --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cannot_rectify(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    disposal: str,
+    note: str,
+    review_on: datetime.date | None = None,
+) -> Hazard:
+    """改不了的怎么办: 停产整顿 / 关闭取缔 / 移交执法 / 移送司法 / 风险管控 with a review date."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "cannot_rectify", hazard)
+    if disposal not in Hazard.Disposal.values:
+        raise Invalid("请选择处置措施")
+    if hazard.unit.is_illegal and disposal != Hazard.Disposal.CLOSE:
+        raise Invalid("非法场所（黑窝点）只能关闭取缔")
+    note = _required(note, "请说明无法整改的原因和处置安排")
+    if disposal == Hazard.Disposal.RISK_CONTROL:
+        if review_on is None or review_on <= timezone.localdate():
+            raise Invalid("风险管控须填写晚于今天的复核日期")
+        hazard.risk_review_on = review_on
+    else:
+        hazard.risk_review_on = None
+    hazard.disposal = disposal
+    from_status, hazard.status = hazard.status, S.DISPOSAL
+    _record(
+        hazard,
+        actor=actor,
+        action=A.CANNOT_RECTIFY,
+        from_status=from_status,
+        note=note,
+        data={"disposal": disposal, "review_on": review_on.isoformat() if review_on else None},
+        update_fields=["disposal", "risk_review_on"],
+    )
+    return hazard
+
+
+@transaction.atomic
+def finish_disposal(*, hazard_id: int, actor, version: int, note: str) -> Hazard:
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "finish_disposal", hazard)
+    note = _required(note, "请说明处置结果")
+    hazard.closed_at = timezone.now()
+    from_status, hazard.status = hazard.status, S.CLOSED
+    _record(
+        hazard,
+        actor=actor,
+        action=A.DISPOSAL_DONE,
+        from_status=from_status,
+        note=note,
+        data={"disposal": hazard.disposal},
+        update_fields=["closed_at"],
+    )
+    return hazard
+
+
+def review_risk_controls(*, today: datetime.date) -> int:
+    """System job: a 风险管控 hazard whose review date has come goes back to 整改中."""
+    due = Hazard.objects.filter(
+        status=S.DISPOSAL, disposal=Hazard.Disposal.RISK_CONTROL, risk_review_on__lte=today
+    ).values_list("pk", flat=True)
+    reopened = 0
+    for hazard_id in list(due):
+        with transaction.atomic():
+            hazard = _lock(hazard_id, None)
+            if hazard.status != S.DISPOSAL or hazard.disposal != Hazard.Disposal.RISK_CONTROL:
+                continue
+            review_on = hazard.risk_review_on
+            # The clock restarts at the review date, so an unattended reopening shows as overdue.
+            hazard.deadline = max(review_on, hazard.found_on)
+            hazard.disposal = ""
+            hazard.risk_review_on = None
+            hazard.status = S.RECTIFYING
+            _record(
+                hazard,
+                actor=None,
+                action=A.RISK_REVIEW,
+                from_status=S.DISPOSAL,
+                note="风险管控到期，重新进入整改",
+                data={"review_on": review_on.isoformat()},
+                update_fields=["deadline", "disposal", "risk_review_on"],
+            )
+            reopened += 1
+    return reopened
+
+
+@transaction.atomic
+def void(*, hazard_id: int, actor, version: int, reason: str) -> Hazard:
+    """作废 (office only): the record stays, with the reason."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "void", hazard)
+    reason = _required(reason, "请填写作废理由")
+    from_status, hazard.status = hazard.status, S.VOID
+    _record(hazard, actor=actor, action=A.VOID, from_status=from_status, note=reason)
+    return hazard
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_extension(
+    *, hazard_id: int, actor, version: int, deadline: datetime.date, reason: str
+) -> DeadlineExtension:
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "request_extension", hazard)
+    reason = _required(reason, "请填写延期理由")
+    if hazard.deadline and deadline <= hazard.deadline:
+        raise Invalid(f"申请的期限须晚于当前期限 {hazard.deadline:%Y-%m-%d}")
+    try:
+        with transaction.atomic():
+            extension = DeadlineExtension.objects.create(
+                hazard=hazard, requested_by=actor, requested_deadline=deadline, reason=reason
+            )
+    except IntegrityError:
+        raise Invalid("该隐患已有待审批的延期申请") from None
+    _record(
+        hazard,
+        actor=actor,
+        action=A.REQUEST_EXTENSION,
+        from_status=hazard.status,
+        note=reason,
+        data={"requested_deadline": deadline.isoformat(), "extension": extension.pk},
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(*, extension_id: int, actor, approve: bool, note: str = "") -> Hazard:
+    """The office approves or refuses; the original deadline always stays on record."""
+    extension = DeadlineExtension.objects.select_for_update().get(pk=extension_id)
+    hazard = _lock(extension.hazard_id, None)
+    _authorize(actor, "decide_extension", hazard)
+    if extension.status != DeadlineExtension.Status.PENDING:
+        raise StaleHazard("该延期申请已审批")
+    extension.status = (
+        DeadlineExtension.Status.APPROVED if approve else DeadlineExtension.Status.REFUSED
+    )
+    extension.decided_by = actor
+    extension.decided_at = timezone.now()
+    extension.decision_note = note
+    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    old_deadline = hazard.deadline
+    if approve:
+        hazard.deadline = extension.requested_deadline
+    _record(
+        hazard,
+        actor=actor,
+        action=A.APPROVE_EXTENSION if approve else A.REFUSE_EXTENSION,
+        from_status=hazard.status,
+        note=note,
+        data={
+            "old_deadline": old_deadline.isoformat() if old_deadline else None,
+            "requested_deadline": extension.requested_deadline.isoformat(),
+            "original_deadline": hazard.original_deadline.isoformat()
+            if hazard.original_deadline
+            else None,
+        },
+        update_fields=["deadline"],
+    )
+    return hazard
+
+
+# --- major hazards and escalation ------------------------------------------------------------
+
+
+@transaction.atomic
+def set_governance_plan(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    responsible: str,
+    measures: str,
+    funds: Decimal,
+    deadline: datetime.date,
+    acceptance: str,
+) -> Hazard:
+    """重大隐患治理方案, the 五落实: responsibility, measures, funds, time limit, acceptance."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "set_plan", hazard)
+    hazard.plan_responsible = _required(responsible, "请填写治理责任人")
+    hazard.plan_measures = _required(measures, "请填写治理措施")
+    if funds is None or funds < 0:
+        raise Invalid("请填写治理经费（万元），可为0")
+    hazard.plan_funds = funds
+    if deadline is None or deadline < hazard.found_on:
+        raise Invalid("请填写不早于发现日期的治理时限")
+    hazard.plan_deadline = deadline
+    hazard.plan_acceptance = _required(acceptance, "请填写验收标准/验收人")
+    _record(
+        hazard,
+        actor=actor,
+        action=A.PLAN,
+        from_status=hazard.status,
+        data={"funds": str(funds), "deadline": deadline.isoformat()},
+        update_fields=[
+            "plan_responsible",
+            "plan_measures",
+            "plan_funds",
+            "plan_deadline",
+            "plan_acceptance",
+        ],
+    )
+    return hazard
+
+
+@transaction.atomic
+def list_for_supervision(
+    *, hazard_id: int, actor, version: int, document: str, listed_on: datetime.date
+) -> Hazard:
+    """挂牌督办 of a major hazard, under a document number (文号)."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "list", hazard)
+    hazard.listed_document = _required(document, "请填写挂牌督办文号")
+    if listed_on is None:
+        raise Invalid("请填写挂牌日期")
+    hazard.listed_on = listed_on
+    _record(
+        hazard,
+        actor=actor,
+        action=A.LIST,
+        from_status=hazard.status,
+        data={"document": hazard.listed_document, "listed_on": listed_on.isoformat()},
+        update_fields=["listed_document", "listed_on"],
+    )
+    return hazard
+
+
+@transaction.atomic
+def escalate(*, hazard_id: int, note: str, actor=None) -> bool:
+    """督办: by the supervision office, or by the reminder job (actor None). Idempotent."""
+    hazard = _lock(hazard_id, None)
+    if actor is not None:
+        _authorize(actor, "escalate", hazard)
+    elif hazard.escalated_at or hazard.status not in permissions.ACTION_FROM["escalate"]:
+        return False
+    hazard.escalated_at = timezone.now()
+    _record(
+        hazard,
+        actor=actor,
+        action=A.ESCALATE,
+        from_status=hazard.status,
+        note=note,
+        update_fields=["escalated_at"],
+    )
+    return True
