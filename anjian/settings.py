@@ -43,6 +43,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -210,6 +220,36 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+
+# Ledger exports up to this many rows download at once; larger ones run as a Celery task
+# and the user downloads the file from the export page when it is ready.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
+
+# 通报 (bulletins). The issuing body, number prefix and addressees printed on every bulletin.
+BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", "区安全生产委员会办公室")
+BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", "安委办通报")
+BULLETIN_RECIPIENTS = env_str("BULLETIN_RECIPIENTS", "各街道办事处，区安委会各成员单位：")
+# Printed under the body, e.g. "联系人：王某某，电话：0000-00000000"; empty prints nothing.
+BULLETIN_CONTACT = env_str("BULLETIN_CONTACT", "")
+# Rows of the overdue / open-major lists printed in the PDF; the .xlsx attachment has them all.
+BULLETIN_PDF_LIST_CAP = env_int("BULLETIN_PDF_LIST_CAP", 30)
+# Rules for 表扬 / 通报批评 / 一票否决 (inspections/bulletin_rules.py), printed in each bulletin.
+# Praise: rectification rate ≥ MIN_RATE over at least MIN_HAZARDS hazards, no overdue major one.
+BULLETIN_PRAISE_MIN_RATE = env_float("BULLETIN_PRAISE_MIN_RATE", 0.95)
+BULLETIN_PRAISE_MIN_HAZARDS = env_int("BULLETIN_PRAISE_MIN_HAZARDS", 1)
+# Criticise: overdue ÷ open above this rate …
+BULLETIN_CRITICISE_OVERDUE_RATE = env_float("BULLETIN_CRITICISE_OVERDUE_RATE", 0.20)
+# … or a hazard escalated (督办) this many days ago with nothing done since …
+BULLETIN_CRITICISE_UNTOUCHED_DAYS = env_int("BULLETIN_CRITICISE_UNTOUCHED_DAYS", 5)
+# … or at least MIN_INSPECTIONS inspections of key units in the period, ≥ RATE of them "无隐患".
+BULLETIN_CRITICISE_ZERO_RATE = env_float("BULLETIN_CRITICISE_ZERO_RATE", 0.90)
+BULLETIN_CRITICISE_ZERO_MIN_INSPECTIONS = env_int("BULLETIN_CRITICISE_ZERO_MIN_INSPECTIONS", 10)
+# 一票否决: an accident with at least this many deaths in the remit, or a major hazard overdue
+# more than this many days.
+BULLETIN_VETO_FATAL_DEATHS = env_int("BULLETIN_VETO_FATAL_DEATHS", 1)
+BULLETIN_VETO_MAJOR_OVERDUE_DAYS = env_int("BULLETIN_VETO_MAJOR_OVERDUE_DAYS", 30)
+# Beat drafts last month's bulletin on the 1st at this hour (0-23); -1 turns it off.
+BULLETIN_AUTO_DRAFT_HOUR = env_int("BULLETIN_AUTO_DRAFT_HOUR", 7)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ from .bulletins import Bulletin
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
 from .enforcement import Accident, EnforcementAction
+from .exports import ExportJob
 from .hazards import (
     DeadlineExtension,
     Hazard,
@@ -18,6 +19,7 @@ __all__ = [
     "Campaign",
     "DeadlineExtension",
     "EnforcementAction",
+    "ExportJob",
     "Hazard",
     "HazardEvent",
     "HazardPhoto",

@@ -1,0 +1,192 @@
+"""The hazard ledger (台账): the office's daily list, its xlsx export and the export jobs."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from anjian.lists import FilteredListView
+
+from .. import exports
+from ..filters import (
+    LEDGER_DEFAULT_SORT,
+    LEDGER_SORTS,
+    OPEN,
+    OVERDUE,
+    HazardFilter,
+    ledger_base_queryset,
+    ledger_order,
+    ledger_queryset,
+)
+from ..models import ExportJob, Hazard
+
+# Statuses shown as counts above the table, in lifecycle order.
+COUNTED_STATUSES = [s for s in Hazard.Status if s != Hazard.Status.DRAFT]
+
+
+class HazardListView(FilteredListView):
+    template_name = "inspections/ledger.html"
+    filterset_class = HazardFilter
+    sort_fields = LEDGER_SORTS
+    default_sort = LEDGER_DEFAULT_SORT
+
+    def get_base_queryset(self):
+        return ledger_base_queryset(self.request.user)
+
+    def get_queryset(self):
+        return ledger_order(self.filtered_queryset(), self.current_sort())
+
+    def paginate_queryset(self, queryset, page_size):
+        """Count and slice on ids alone, then join the page's rows: a deep OFFSET with the
+        select_related joins skips rows after joining them (PERFORMANCE-NOTES: 373 ms vs 14 ms
+        at OFFSET 200,000)."""
+        paginator = Paginator(queryset.values_list("pk", flat=True), page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        ids = list(page.object_list)
+        rows = {h.pk: h for h in self.get_base_queryset().filter(pk__in=ids)} if ids else {}
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def status_counts(self) -> list[dict]:
+        """Per-status counts over every filter except status, each linking to its ledger."""
+        base = self.filterset.queryset_without("status")
+        by_status = dict(
+            base.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+        overdue = base.filter(
+            status__in=Hazard.CLOCK_STATUSES, deadline__lt=timezone.localdate()
+        ).count()
+        query = self.request.GET.copy()
+        for key in ("page", "status"):
+            query.pop(key, None)
+        current = self.request.GET.get("status", "")
+
+        def item(value: str, label: str, count: int, badge: str) -> dict:
+            link = query.copy()
+            link["status"] = value
+            return {
+                "value": value,
+                "label": label,
+                "count": count,
+                "badge": badge,
+                "query": link.urlencode(),
+                "active": current == value,
+            }
+
+        items = [
+            item(OPEN, "在办", sum(by_status.get(s, 0) for s in Hazard.OPEN_STATUSES), "primary"),
+            item(OVERDUE, "逾期", overdue, "danger"),
+        ]
+        items += [
+            item(s.value, s.label, by_status.get(s.value, 0), Hazard.STATUS_BADGES[s])
+            for s in COUNTED_STATUSES
+        ]
+        return items
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        for hazard in context["object_list"]:
+            hazard.days_overdue = hazard.overdue_days(today)
+            hazard.deadline_extended = bool(
+                hazard.original_deadline
+                and hazard.deadline
+                and hazard.original_deadline != hazard.deadline
+            )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            status_counts=self.status_counts(),
+            export_querystring=query.urlencode(),
+            advanced_open=any(
+                self.request.GET.get(name)
+                for name in self.filterset.filters
+                if name not in ("q", "status", "level", "department")
+            ),
+        )
+        return context
+
+
+hazard_list = HazardListView.as_view()
+
+
+@require_GET
+def hazard_export(request):
+    """Small ledgers download at once; large ones become an ExportJob run by a worker."""
+    filterset, queryset = ledger_queryset(request.user, request.GET)
+    total = queryset.count()
+    if total <= settings.EXPORT_INLINE_MAX_ROWS:
+        handle = exports.write_ledger_tempfile(queryset)
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=exports.ledger_filename(timezone.localdate()),
+            content_type=exports.XLSX_CONTENT_TYPE,
+        )
+    params = {key: request.GET.getlist(key) for key in request.GET if key != "page"}
+    job = ExportJob.objects.create(user=request.user, params=params, total=total)
+
+    from ..tasks.exports import run_export_job
+
+    transaction.on_commit(lambda: run_export_job.delay(job.pk))
+    return redirect("hazard_export_job", pk=job.pk)
+
+
+def _get_job_for_user(request, pk: int) -> ExportJob:
+    # Exports are private to whoever asked: anybody else gets 404, as for out-of-scope records.
+    return get_object_or_404(ExportJob, pk=pk, user=request.user)
+
+
+@require_GET
+def export_job(request, pk: int):
+    job = _get_job_for_user(request, pk)
+    template = (
+        "inspections/ledger_export_progress.html"
+        if request.headers.get("HX-Request")
+        else "inspections/ledger_export.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@require_GET
+def export_job_download(request, pk: int):
+    job = _get_job_for_user(request, pk)
+    path = job.file_path()
+    if job.status != ExportJob.Status.DONE or path is None or not path.exists():
+        raise Http404("导出文件尚未生成")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=exports.ledger_filename(timezone.localtime(job.created_at).date()),
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )
+
+
+def home_card(user) -> dict | None:
+    """The home page card of open / overdue / awaiting verification / major open hazards."""
+    if not (user.is_office or user.role == user.Role.SUPERVISOR):
+        return None
+    today = timezone.localdate()
+    counts = ledger_base_queryset(user).aggregate(
+        open=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=Hazard.CLOCK_STATUSES, deadline__lt=today)),
+        awaiting=Count("pk", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
+        major=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)),
+    )
+    url = reverse("hazard_list")
+    items = [
+        ("在办隐患", counts["open"], f"{url}?status=open", "primary"),
+        ("逾期", counts["overdue"], f"{url}?status=overdue", "danger"),
+        ("待复查", counts["awaiting"], f"{url}?status=awaiting_verification", "warning"),
+        ("重大隐患在办", counts["major"], f"{url}?status=open&level=major", "danger"),
+    ]
+    return {
+        "template": "inspections/ledger_home_card.html",
+        "items": [{"label": a, "count": b, "url": c, "badge": d} for a, b, c, d in items],
+        "url": url,
+    }
