@@ -174,6 +174,9 @@ if env_bool("PLAIN_STATIC", False):
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Photos with more pixels than this are refused before decoding (decompression bombs);
+# 50 MP admits every phone camera's default mode.
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 
 # Security: secure by default when DEBUG is off; a plain-HTTP intranet may turn HTTPS off explicitly.

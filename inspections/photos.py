@@ -1,0 +1,155 @@
+"""Hazard photos: accepted only as real images, and stored only as our own re-encoded JPEG.
+
+An upload is never stored as sent. It is opened by Pillow restricted to the formats we accept,
+checked for size and pixel count before decoding (decompression bombs), verified, decoded,
+turned upright by its EXIF orientation and written out again as a fresh JPEG without any
+metadata. That strips GPS and camera data and defeats polyglots (a file that is both a JPEG and
+an HTML/ZIP/script): nothing of the original bytes survives. The name is a random token.
+
+HEIC/HEIF (what many phones shoot) is decoded through pillow-heif when it is installed.
+"""
+
+import io
+import secrets
+import warnings
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .models import HazardEvent, HazardPhoto
+
+try:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - the pinned requirements install it
+    HEIF_SUPPORTED = False
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "HEIF") if HEIF_SUPPORTED else ("JPEG", "PNG")
+FORMAT_MESSAGE = "只能上传 JPG/PNG/HEIC 图片" if HEIF_SUPPORTED else "只能上传 JPG/PNG 图片"
+# Long edge of the stored photo: enough to read a fire-extinguisher label, a fraction of a
+# 50-megapixel original's size.
+STORED_EDGE = 2560
+THUMB_EDGE = 320
+JPEG_QUALITY = 85
+THUMB_QUALITY = 80
+
+# Two guards against decompression bombs, both checked on the header before any pixel is
+# decoded: Pillow's own (Image.MAX_IMAGE_PIXELS, ~89 MP: a warning, which we turn into an error,
+# then DecompressionBombError at twice that) and our stricter settings.PHOTO_MAX_PIXELS.
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}MB"
+
+
+def _open(upload: IO[bytes]) -> Image.Image:
+    upload.seek(0)
+    return Image.open(upload, formats=ACCEPTED_FORMATS)
+
+
+def validate_image(upload) -> Image.Image:
+    """The decoded image of `upload`, or a ValidationError in Chinese for the form field.
+
+    `upload` is a Django UploadedFile (or any file object with `size`)."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    if size > settings.PHOTO_MAX_BYTES:
+        raise ValidationError(
+            f"照片不能超过{_megabytes(settings.PHOTO_MAX_BYTES)}", code="photo_too_large"
+        )
+    if size == 0:
+        raise ValidationError("照片文件是空的", code="photo_empty")
+    with warnings.catch_warnings():
+        # A bomb between MAX_IMAGE_PIXELS and twice that is only a warning to Pillow.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = _open(upload)
+            _check_pixels(image)
+            image.verify()
+            # verify() leaves the image unusable; the pixels come from a second, fresh open.
+            image = _open(upload)
+            _check_pixels(image)
+            if image.format == "JPEG":
+                # Decode at a reduced scale right away: a 50 MP photo never fills memory.
+                image.draft("RGB", (STORED_EDGE, STORED_EDGE))
+            image.load()
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ValidationError("图片尺寸过大", code="photo_bomb") from None
+        except UnidentifiedImageError:
+            raise ValidationError(FORMAT_MESSAGE, code="photo_format") from None
+        except Exception:  # noqa: BLE001 - any decoder failure means a broken or hostile file
+            raise ValidationError("图片已损坏，无法读取", code="photo_corrupt") from None
+    return image
+
+
+def _check_pixels(image: Image.Image) -> None:
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ValidationError("图片已损坏，无法读取", code="photo_corrupt")
+    if width * height > settings.PHOTO_MAX_PIXELS:
+        raise ValidationError("图片尺寸过大", code="photo_bomb")
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB, with transparency composited on white (a PNG screenshot keeps its look)."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, edge: int, quality: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    # No exif=, icc_profile= or comment: the new file carries pixels only.
+    copy.save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def reencode(image: Image.Image) -> tuple[bytes, bytes]:
+    """(photo, thumbnail) as metadata-free JPEG bytes, upright per the EXIF orientation."""
+    upright = _flatten(ImageOps.exif_transpose(image))
+    return _jpeg(upright, STORED_EDGE, JPEG_QUALITY), _jpeg(upright, THUMB_EDGE, THUMB_QUALITY)
+
+
+def save_photo(*, hazard, upload, kind: str, user, event: HazardEvent | None = None) -> HazardPhoto:
+    """Validate, re-encode and store one photo of `hazard`. Raises ValidationError (Chinese).
+
+    Call it inside the transaction that stores what the photo belongs to. The files are
+    written at once; the caller deletes them (`discard_files`) if that transaction fails."""
+    if kind not in HazardPhoto.Kind.values:
+        raise ValueError(f"unknown photo kind {kind!r}")
+    image = validate_image(upload)
+    photo_bytes, thumb_bytes = reencode(image)
+    photo = HazardPhoto(
+        hazard=hazard, kind=kind, token=secrets.token_hex(16), uploaded_by=user, event=event
+    )
+    # upload_to builds the names from the token; the uploader's file name is never used.
+    photo.image.save("photo.jpg", ContentFile(photo_bytes), save=False)
+    try:
+        photo.thumbnail.save("thumb.jpg", ContentFile(thumb_bytes), save=False)
+        photo.save()
+    except Exception:
+        discard_files([photo])
+        raise
+    return photo
+
+
+def discard_files(photos) -> None:
+    """Remove stored files of photos whose database rows were rolled back."""
+    for photo in photos:
+        for field in (photo.image, photo.thumbnail):
+            if field.name:
+                field.storage.delete(field.name)
