@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from inspections.views.ledger import home_card as ledger_home_card
 from units.models import Unit
 
 
@@ -34,4 +35,7 @@ def healthz(request):
 
 def home(request):
     context = {"unit_count": Unit.objects.visible_to(request.user).count(), "home_cards": []}
+    ledger_card = ledger_home_card(request.user)
+    if ledger_card:
+        context["home_cards"].append(ledger_card)
     return render(request, "home.html", context)
