@@ -104,3 +104,39 @@ def hazard(unit_obj: Unit, by: User, **fields):
     if defaults["deadline"] and "original_deadline" not in fields:
         defaults["original_deadline"] = defaults["deadline"]
     return Hazard.objects.create(**defaults)
+
+
+def registered_hazard(unit_obj: Unit, by: User, **fields):
+    """A hazard that went through inspections.workflow.submit_inspection (status 已登记, or
+    待复查 when fixed_on_spot, or 处置中 at an illegal site), with its real 登记 event."""
+    import datetime
+
+    from django.utils import timezone
+
+    from inspections import workflow
+    from inspections.models import Hazard, Inspection
+
+    date = fields.pop("date", None) or timezone.localdate() - datetime.timedelta(days=10)
+    insp = Inspection.objects.create(
+        unit=unit_obj, department=by.department, created_by=by, date=date
+    )
+    insp.inspectors.add(by)
+    n = next(_serial)
+    defaults = dict(
+        inspection=insp,
+        unit=unit_obj,
+        found_on=date,
+        description=f"登记隐患{n}：疏散通道堆放杂物",
+        hazard_type=Hazard.Type.FIRE,
+        level=Hazard.Level.GENERAL,
+        lead_department=unit_obj.lead_department,
+        deadline=None if unit_obj.is_illegal else date + datetime.timedelta(days=15),
+        status=Hazard.Status.DRAFT,
+    )
+    if unit_obj.is_illegal:
+        defaults["disposal"] = Hazard.Disposal.CLOSE
+    defaults.update(fields)
+    hazard = Hazard.objects.create(**defaults)
+    workflow.submit_inspection(inspection_id=insp.pk, actor=by)
+    hazard.refresh_from_db()
+    return hazard

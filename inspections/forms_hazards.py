@@ -1,0 +1,265 @@
+"""One small form per workflow action on the hazard detail page.
+
+Field names are the workflow functions' keyword arguments, so the view passes
+`form.cleaned_data` straight through and a browser test can fill the fields by those names.
+"""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from anjian.forms import StyledFormMixin
+from units.models import Department
+
+from .models import Hazard
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several after-photos in one input; each is validated by photos.save_photo."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleImageField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class ActionForm(StyledFormMixin, forms.Form):
+    """Carries the hazard version the user saw (optimistic concurrency)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, hazard: Hazard, options: dict | None = None, **kwargs):
+        """`options` holds choices the view fetched once for the whole page."""
+        self.hazard = hazard
+        self.options = options or {}
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = hazard.version
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect):
+                field.widget.attrs["class"] = "form-check-input"
+
+    def workflow_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+def _department_field(label: str, departments) -> forms.ModelChoiceField:
+    field = forms.ModelChoiceField(
+        label=label, queryset=Department.objects.all(), empty_label="请选择部门"
+    )
+    # The page renders several department selects: one list, fetched once, serves them all.
+    if departments is not None:
+        field.choices = [("", "请选择部门")] + [(d.pk, d.name) for d in departments]
+    return field
+
+
+class AssignForm(ActionForm):
+    responsible_person = forms.CharField(label="整改责任人", max_length=30)
+    responsible_phone = forms.CharField(label="责任人电话", max_length=30, required=False)
+    deadline = forms.DateField(label="整改期限", required=False, widget=DATE)
+    working_days = forms.IntegerField(
+        label="或：期限（工作日）",
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="填写工作日数时按法定节假日和调休计算期限",
+    )
+    note = forms.CharField(
+        label="交办意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hazard = self.hazard
+        self.fields["lead_department"] = _department_field(
+            "首办负责部门", self.options.get("departments")
+        )
+        self.fields["lead_department"].initial = hazard.lead_department_id
+        self.fields["responsible_person"].initial = hazard.responsible_person
+        self.fields["responsible_phone"].initial = hazard.responsible_phone
+        self.fields["deadline"].initial = hazard.deadline
+        self.order_fields(["version", "lead_department"])
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("deadline") and not data.get("working_days"):
+            self.add_error("deadline", "请填写整改期限（日期或工作日数）")
+        return data
+
+
+class RejectForm(ActionForm):
+    reason = forms.CharField(label="不予认定理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(ActionForm):
+    into_id = forms.TypedChoiceField(label="合并到", coerce=int)
+    note = forms.CharField(label="说明", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into_id"].choices = [("", "请选择同一单位的隐患")] + [
+            (h.pk, f"{h.number} {h.description[:30]}")
+            for h in self.options.get("merge_targets", ())
+        ]
+
+
+class TransferForm(ActionForm):
+    note = forms.CharField(label="转办理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"] = _department_field("转办至", self.options.get("departments"))
+        self.order_fields(["version", "department"])
+
+
+class StartForm(ActionForm):
+    plan = forms.CharField(
+        label="整改方案", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = forms.CharField(label="说明", required=False)
+
+
+class ReportDoneForm(ActionForm):
+    note = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleImageField(
+        label="整改后照片",
+        required=False,
+        help_text="可多选；手机上可直接拍照。已上传过整改后照片的可不再上传。",
+    )
+
+
+class VerifyForm(ActionForm):
+    ok = forms.TypedChoiceField(
+        label="复查结论",
+        choices=[("1", "合格，销号"), ("0", "不合格，重新整改")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="复查意见", widget=forms.Textarea(attrs={"rows": 2}))
+    new_deadline = forms.DateField(label="新整改期限（不合格时必填）", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_deadline"].initial = timezone.localdate() + datetime.timedelta(days=7)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ok") is False and not data.get("new_deadline"):
+            self.add_error("new_deadline", "复查不合格须给出新的整改期限")
+        return data
+
+
+class CannotRectifyForm(ActionForm):
+    disposal = forms.ChoiceField(label="处置措施", choices=Hazard.Disposal.choices)
+    note = forms.CharField(
+        label="无法整改的原因和处置安排", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    review_on = forms.DateField(label="复核日期（风险管控时必填）", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.hazard.unit.is_illegal:
+            self.fields["disposal"].choices = [
+                (Hazard.Disposal.CLOSE.value, Hazard.Disposal.CLOSE.label)
+            ]
+
+
+class FinishDisposalForm(ActionForm):
+    note = forms.CharField(label="处置结果", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VoidForm(ActionForm):
+    reason = forms.CharField(label="作废理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequestExtensionForm(ActionForm):
+    deadline = forms.DateField(label="申请延至", widget=DATE)
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecideExtensionForm(ActionForm):
+    approve = forms.TypedChoiceField(
+        label="审批结论",
+        choices=[("1", "批准延期"), ("0", "驳回")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="审批意见", required=False)
+
+    def workflow_kwargs(self) -> dict:
+        # decide_extension acts on the extension; the view checks the version itself.
+        return _without_version(self.cleaned_data)
+
+
+class GovernancePlanForm(ActionForm):
+    responsible = forms.CharField(label="治理责任人", max_length=30)
+    measures = forms.CharField(label="治理措施", widget=forms.Textarea(attrs={"rows": 2}))
+    funds = forms.DecimalField(label="治理经费（万元）", min_value=0, decimal_places=2)
+    deadline = forms.DateField(label="治理时限", widget=DATE)
+    acceptance = forms.CharField(label="验收标准/验收人", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hazard = self.hazard
+        self.fields["responsible"].initial = hazard.plan_responsible
+        self.fields["measures"].initial = hazard.plan_measures
+        self.fields["funds"].initial = hazard.plan_funds
+        self.fields["deadline"].initial = hazard.plan_deadline
+        self.fields["acceptance"].initial = hazard.plan_acceptance
+
+
+class ListForm(ActionForm):
+    document = forms.CharField(label="挂牌督办文号", max_length=60)
+    listed_on = forms.DateField(label="挂牌日期", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["listed_on"].initial = timezone.localdate()
+
+
+class EscalateForm(ActionForm):
+    note = forms.CharField(label="督办意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def workflow_kwargs(self) -> dict:
+        # escalate is idempotent and takes no version; the view checks the version itself.
+        return _without_version(self.cleaned_data)
+
+
+def _without_version(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "version"}
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "assign": AssignForm,
+    "reject": RejectForm,
+    "merge": MergeForm,
+    "transfer": TransferForm,
+    "start": StartForm,
+    "report_done": ReportDoneForm,
+    "verify": VerifyForm,
+    "cannot_rectify": CannotRectifyForm,
+    "finish_disposal": FinishDisposalForm,
+    "void": VoidForm,
+    "request_extension": RequestExtensionForm,
+    "decide_extension": DecideExtensionForm,
+    "set_plan": GovernancePlanForm,
+    "list": ListForm,
+    "escalate": EscalateForm,
+}
+
+# Forms that need choices the view fetches once per page.
+NEEDS_DEPARTMENTS = frozenset({"assign", "transfer"})
+NEEDS_MERGE_TARGETS = frozenset({"merge"})
