@@ -12,6 +12,7 @@ HEIC/HEIF (what many phones shoot) is decoded through pillow-heif when it is ins
 import io
 import secrets
 import warnings
+from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
@@ -124,22 +125,46 @@ def reencode(image: Image.Image) -> tuple[bytes, bytes]:
     return _jpeg(upright, STORED_EDGE, JPEG_QUALITY), _jpeg(upright, THUMB_EDGE, THUMB_QUALITY)
 
 
-def save_photo(*, hazard, upload, kind: str, user, event: HazardEvent | None = None) -> HazardPhoto:
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A validated upload, already re-encoded: only these bytes are ever stored."""
+
+    photo: bytes
+    thumbnail: bytes
+
+
+def prepare_photo(upload) -> PreparedPhoto:
+    """Validate and re-encode `upload` (ValidationError in Chinese if it is refused).
+
+    Forms call it in clean() so the error shows next to the field and only the small
+    re-encoded bytes, not decoded pixels, are held until the row is saved."""
+    return PreparedPhoto(*reencode(validate_image(upload)))
+
+
+def save_photo(
+    *,
+    hazard,
+    upload,
+    kind: str,
+    user,
+    event: HazardEvent | None = None,
+    prepared: PreparedPhoto | None = None,
+) -> HazardPhoto:
     """Validate, re-encode and store one photo of `hazard`. Raises ValidationError (Chinese).
 
     Call it inside the transaction that stores what the photo belongs to. The files are
-    written at once; the caller deletes them (`discard_files`) if that transaction fails."""
+    written at once; if that transaction fails the caller removes them with `discard_files`.
+    `prepared` skips a second decode when the form has already run `prepare_photo(upload)`."""
     if kind not in HazardPhoto.Kind.values:
         raise ValueError(f"unknown photo kind {kind!r}")
-    image = validate_image(upload)
-    photo_bytes, thumb_bytes = reencode(image)
+    prepared = prepared or prepare_photo(upload)
     photo = HazardPhoto(
         hazard=hazard, kind=kind, token=secrets.token_hex(16), uploaded_by=user, event=event
     )
     # upload_to builds the names from the token; the uploader's file name is never used.
-    photo.image.save("photo.jpg", ContentFile(photo_bytes), save=False)
+    photo.image.save("photo.jpg", ContentFile(prepared.photo), save=False)
     try:
-        photo.thumbnail.save("thumb.jpg", ContentFile(thumb_bytes), save=False)
+        photo.thumbnail.save("thumb.jpg", ContentFile(prepared.thumbnail), save=False)
         photo.save()
     except Exception:
         discard_files([photo])

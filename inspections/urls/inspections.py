@@ -1,3 +1,19 @@
-"""URL routes for the inspections pages; included from anjian/urls.py."""
+"""URL routes for the inspections pages; included from anjian/urls.py under "inspections/".
 
-urlpatterns: list = []
+Hazard photos are served here too (/inspections/photos/<pk>/): only through a view that
+checks the viewer may see the hazard, never as media files."""
+
+from django.urls import path
+
+from ..views import inspections
+
+urlpatterns = [
+    path("", inspections.inspection_list, name="inspection_list"),
+    path("new/", inspections.inspection_create, name="inspection_create"),
+    path("unit-search/", inspections.unit_search, name="inspection_unit_search"),
+    path("<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
+    path("<int:pk>/edit/", inspections.inspection_edit, name="inspection_edit"),
+    path("<int:pk>/print/", inspections.inspection_print, name="inspection_print"),
+    path("photos/<int:pk>/", inspections.hazard_photo, name="hazard_photo"),
+    path("photos/<int:pk>/thumb/", inspections.hazard_photo_thumb, name="hazard_photo_thumb"),
+]
