@@ -1,3 +1,9 @@
+def _may_log_inspections(user) -> bool:
+    from inspections.forms_inspections import may_log_inspections
+
+    return may_log_inspections(user)
+
+
 def navigation(request):
     """Flags the base layout uses to show only what the role may use."""
     user = getattr(request, "user", None)
@@ -9,5 +15,6 @@ def navigation(request):
             "manage_units": user.can_manage_units,
             "office": user.is_office,
             "admin": user.is_superuser or user.role == user.Role.ADMIN,
+            "log_inspections": _may_log_inspections(user),
         }
     }
