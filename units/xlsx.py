@@ -1,0 +1,667 @@
+"""Units in and out of Excel: read an office's ledger, validate it row by row, import it
+all-or-nothing, write the import template and export a unit list.
+
+Plain functions, no request objects: views_xlsx.py handles uploads, sessions and responses.
+The rules a row must pass are the model's own (field validators in validators.py, max lengths,
+choices, Unit.clean) plus what UnitForm adds (upper-case code, unique code, the 17th-character
+warning) — applied here in bulk so 20,000 rows cost a handful of queries, not one per row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .models import Area, Category, Department, Unit
+from .validators import credit_code_warning, make_credit_code
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A 10 MB upload of XML compresses about 10:1; anything that unpacks far beyond that is a zip bomb.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# Ledgers often carry a title line or two above the header row.
+HEADER_SEARCH_ROWS = 10
+BULK_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.header, *self.aliases)
+
+
+# Order = the template's and the export's column order. Aliases are headers offices really use.
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "name", "单位名称", ("企业名称", "场所名称", "单位（场所）名称", "生产经营单位名称"), True
+    ),
+    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码", "统一信用代码")),
+    Column(
+        "category",
+        "行业类别",
+        ("行业领域", "场所类别", "行业/场所类别", "行业（场所）类别", "类别", "行业"),
+        True,
+    ),
+    Column(
+        "area",
+        "属地（街道）",
+        ("属地", "街道", "属地（镇街）", "所属街道", "镇街", "乡镇街道"),
+        True,
+    ),
+    Column("address", "地址", ("单位地址", "详细地址", "经营地址", "场所地址"), True),
+    Column(
+        "legal_rep",
+        "第一责任人",
+        ("法定代表人", "主要负责人", "法定代表人（负责人）", "负责人"),
+        True,
+    ),
+    Column(
+        "legal_rep_phone",
+        "联系电话",
+        ("第一责任人电话", "法定代表人电话", "负责人电话", "第一责任人联系电话"),
+        True,
+    ),
+    Column("safety_contact", "安全联系人", ("安全管理人员", "安全负责人")),
+    Column("safety_contact_phone", "安全联系人电话", ("安全管理人员电话", "安全负责人电话")),
+    Column("lead_department", "牵头部门", ("监管部门", "牵头监管部门", "行业监管部门", "主管部门")),
+    Column("status", "经营状态", ("状态", "营业状态")),
+    Column("is_illegal", "是否非法场所", ("非法场所", "是否黑窝点")),
+)
+COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+
+STATUS_WORDS = {
+    **{label: value for value, label in Unit.Status.choices},
+    "正常": Unit.Status.OPERATING,
+    "营业": Unit.Status.OPERATING,
+    "在业": Unit.Status.OPERATING,
+    "存续": Unit.Status.OPERATING,
+    "停产": Unit.Status.SUSPENDED,
+    "停业": Unit.Status.SUSPENDED,
+    "停业整顿": Unit.Status.SUSPENDED,
+    "关闭": Unit.Status.CLOSED,
+    "取缔": Unit.Status.CLOSED,
+}
+YES_WORDS = {"是", "y", "yes", "true", "1", "√", "非法"}
+NO_WORDS = {"否", "n", "no", "false", "0", "×", "合法"}
+
+EXAMPLE_PREFIX = "示例"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message is Chinese and meant for the user."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    row: int | None  # as Excel shows it; None for the whole file
+    column: str
+    message: str
+
+
+@dataclass
+class Sheet:
+    title: str
+    header_row: int
+    headers: dict[str, str]  # field -> the header text as written in the file
+    ignored: list[str]
+    rows: list[tuple[int, dict[str, Any]]]
+
+
+@dataclass
+class ImportReport:
+    sheet: Sheet
+    units: list[Unit] = field(default_factory=list)
+    unit_rows: list[int] = field(default_factory=list)  # Excel row of each unit in `units`
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    imported: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.units)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.sheet.rows)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({issue.row for issue in self.errors if issue.row is not None})
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _normalize_header(value: Any) -> str:
+    text = re.sub(r"\s+", "", cell_text(value))
+    return text.replace("(", "（").replace(")", "）").strip("*＊:：")
+
+
+_HEADER_INDEX = {_normalize_header(name): c.field for c in COLUMNS for name in c.names}
+
+
+def _field_for_header(text: str) -> str | None:
+    if text in _HEADER_INDEX:
+        return _HEADER_INDEX[text]
+    # "统一社会信用代码（18位）", "联系电话（手机）": a hint in brackets after a known header.
+    stem = re.sub(r"（[^（）]*）$", "", text)
+    return _HEADER_INDEX.get(stem)
+
+
+def open_workbook(source: str | IO[bytes]):
+    """Opens a real .xlsx read-only, or raises ImportFileError saying what the file is instead."""
+    if hasattr(source, "seek"):
+        source.seek(0)
+        head = source.read(8)
+        source.seek(0)
+    else:
+        with open(source, "rb") as fh:
+            head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(
+            "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传"
+        )
+    if not head.startswith(b"PK"):
+        raise ImportFileError(
+            "文件不是 Excel .xlsx 格式（不支持 .xls、.csv、.et 等），请在 Excel 中另存为 .xlsx 后再上传"
+        )
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if hasattr(source, "seek"):
+            source.seek(0)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ImportFileError("文件解压后内容过大，请拆分为多个文件分批导入")
+        return load_workbook(source, read_only=True, data_only=True)
+    except ImportFileError:
+        raise
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
+        raise ImportFileError(
+            "无法读取该文件：它不是有效的 Excel .xlsx 文件或已损坏，请在 Excel 中另存为 .xlsx 后再上传"
+        ) from None
+
+
+def _find_header(rows: Iterator[tuple]) -> tuple[int, dict[str, str], dict[str, int], list[str]]:
+    """The first row within HEADER_SEARCH_ROWS that names 单位名称 and two more known columns."""
+    for number, values in enumerate(rows, start=1):
+        if number > HEADER_SEARCH_ROWS:
+            break
+        headers: dict[str, str] = {}
+        positions: dict[str, int] = {}
+        ignored: list[str] = []
+        duplicates: list[str] = []
+        for index, value in enumerate(values):
+            text = _normalize_header(value)
+            if not text:
+                continue
+            found = _field_for_header(text)
+            if found is None:
+                ignored.append(cell_text(value))
+            elif found in headers:
+                duplicates.append(
+                    f"“{headers[found]}”与“{cell_text(value)}”都表示“{COLUMN_BY_FIELD[found].header}”"
+                )
+            else:
+                headers[found] = cell_text(value)
+                positions[found] = index
+        if "name" in headers and len(headers) >= 3:
+            if duplicates:
+                raise ImportFileError(f"第{number}行表头有重复的列：{'；'.join(duplicates)}")
+            missing = [c.header for c in COLUMNS if c.required and c.field not in headers]
+            if missing:
+                raise ImportFileError(
+                    f"第{number}行表头缺少必需的列：{'、'.join(missing)}（可下载导入模板对照）"
+                )
+            return number, headers, positions, ignored
+    raise ImportFileError(
+        f"前{HEADER_SEARCH_ROWS}行中没有找到表头（至少应包含“单位名称”等列），请使用导入模板"
+    )
+
+
+def read_sheet(source: str | IO[bytes], *, max_rows: int) -> Sheet:
+    """The first visible sheet's data rows as {field: raw cell value}, numbered as in Excel."""
+    workbook = open_workbook(source)
+    try:
+        worksheet = workbook.active or workbook.worksheets[0]
+        # Some generators write a wrong <dimension>; read to the real end instead.
+        worksheet.reset_dimensions()
+        rows = worksheet.iter_rows(values_only=True)
+        header_row, headers, positions, ignored = _find_header(rows)
+        data: list[tuple[int, dict[str, Any]]] = []
+        for number, values in enumerate(rows, start=header_row + 1):
+            if not any(cell_text(v) for v in values):
+                continue
+            if len(data) >= max_rows:
+                raise ImportFileError(f"数据超过{max_rows}行的上限，请拆分为多个文件分批导入")
+            data.append(
+                (
+                    number,
+                    {f: values[i] if i < len(values) else None for f, i in positions.items()},
+                )
+            )
+        return Sheet(
+            title=worksheet.title,
+            header_row=header_row,
+            headers=headers,
+            ignored=ignored,
+            rows=data,
+        )
+    finally:
+        workbook.close()
+
+
+# --- validating ---------------------------------------------------------------------------
+
+
+def _normalize_name(text: str) -> str:
+    text = re.sub(r"[\s“”‘’\"'「」]", "", text)
+    return text.replace("(", "（").replace(")", "）")
+
+
+class _Index:
+    """Name → object, where a name shared by two objects is ambiguous rather than silently one."""
+
+    AMBIGUOUS = object()
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, Any] = {}
+
+    def add(self, key: str, obj: Any) -> None:
+        key = _normalize_name(key)
+        if not key:
+            return
+        current = self._by_key.get(key)
+        if current is None:
+            self._by_key[key] = obj
+        elif current is not obj:
+            self._by_key[key] = self.AMBIGUOUS
+
+    def find(self, *keys: str) -> Any:
+        for key in keys:
+            found = self._by_key.get(_normalize_name(key))
+            if found is not None:
+                return found
+        return None
+
+
+class _Lookups:
+    def __init__(self) -> None:
+        self.categories = _Index()
+        for category in Category.objects.select_related("lead_department"):
+            self.categories.add(category.name, category)
+            self.categories.add(category.code, category)
+            # "居民楼" for "居民楼（无物业小区）".
+            self.categories.add(re.sub(r"[（(].*[）)]$", "", category.name), category)
+        self.areas = _Index()
+        for area in Area.objects.all():
+            self.areas.add(area.name, area)
+            self.areas.add(area.code, area)
+            self.areas.add(re.sub(r"(街道|镇|乡)$", "", area.name), area)
+        self.departments = _Index()
+        for department in Department.objects.all():
+            self.departments.add(department.name, department)
+            self.departments.add(department.short_name, department)
+
+    def category(self, text: str) -> Any:
+        return self.categories.find(text)
+
+    def area(self, text: str) -> Any:
+        return self.areas.find(text, re.sub(r"办事处$", "", text))
+
+    def department(self, text: str) -> Any:
+        return self.departments.find(text, "区" + text)
+
+
+_LOOKUP_NAMES = {"category": "行业类别", "area": "属地（街道）", "lead_department": "部门"}
+
+
+def _resolve(lookups: _Lookups, kind: str, text: str) -> tuple[Any, str | None]:
+    found = getattr(lookups, {"lead_department": "department"}.get(kind, kind))(text)
+    if found is _Index.AMBIGUOUS:
+        return None, f"“{text}”对应多个{_LOOKUP_NAMES[kind]}，请填写全称"
+    if found is None:
+        return (
+            None,
+            f"系统中没有名为“{text}”的{_LOOKUP_NAMES[kind]}（可选值见导入模板的“填写说明”）",
+        )
+    return found, None
+
+
+def _messages(error: ValidationError) -> list[str]:
+    codes = {"blank", "null", "required"}
+    return ["必填项为空" if e.code in codes else m for e in error.error_list for m in e.messages]
+
+
+def validate(sheet: Sheet) -> ImportReport:
+    """Every problem of every row, with the file's own header; the units to create if none."""
+    report = ImportReport(sheet=sheet)
+    lookups = _Lookups()
+
+    def column(field_name: str) -> str:
+        return sheet.headers.get(field_name) or COLUMN_BY_FIELD[field_name].header
+
+    first_row_of_code: dict[str, int] = {}
+    for number, raw in sheet.rows:
+        errors: list[Issue] = []
+
+        def error(field_name: str, message: str, number: int = number, errors=errors) -> None:
+            errors.append(Issue(number, column(field_name), message))
+
+        text = {f: cell_text(raw.get(f)) for f in COLUMN_BY_FIELD}
+        skip = set()  # fields already reported, so full_clean doesn't say it twice
+
+        code = unicodedata.normalize("NFKC", text["credit_code"]).upper()
+        if isinstance(raw.get("credit_code"), (int, float)) and code:
+            error(
+                "credit_code",
+                "信用代码被 Excel 存成了数字，可能已丢失末尾几位；请把该列设为“文本”格式后重新填写",
+            )
+            skip.add("credit_code")
+        if text["name"].startswith(EXAMPLE_PREFIX):
+            error("name", "这是模板中的示例行，请删除后再导入")
+
+        resolved: dict[str, Any] = {}
+        for kind in ("category", "area", "lead_department"):
+            if not text[kind]:
+                continue
+            resolved[kind], problem = _resolve(lookups, kind, text[kind])
+            if problem:
+                error(kind, problem)
+        category = resolved.get("category")
+        for kind in ("category", "area"):
+            if not text[kind]:
+                error(kind, "必填项为空")
+        department = resolved.get("lead_department")
+        if not text["lead_department"] and category is not None:
+            department = category.lead_department
+            if department is None:
+                error("lead_department", f"未填写，且类别“{category.name}”没有默认牵头部门")
+
+        status = Unit.Status.OPERATING
+        if text["status"]:
+            status = STATUS_WORDS.get(text["status"])
+            if status is None:
+                error("status", "只能填写：在营、停产整顿、关闭取缔")
+                skip.add("status")
+        is_illegal = False
+        if text["is_illegal"]:
+            word = text["is_illegal"].lower()
+            if word not in YES_WORDS | NO_WORDS:
+                error("is_illegal", "只能填写“是”或“否”")
+            is_illegal = word in YES_WORDS
+
+        unit = Unit(
+            name=text["name"],
+            credit_code=code,
+            category=category,
+            area=resolved.get("area"),
+            address=text["address"],
+            legal_rep=text["legal_rep"],
+            legal_rep_phone=text["legal_rep_phone"],
+            safety_contact=text["safety_contact"],
+            safety_contact_phone=text["safety_contact_phone"],
+            lead_department=department,
+            status=status or Unit.Status.OPERATING,
+            is_illegal=is_illegal,
+        )
+        # Related objects were looked up above (a missing one is already reported); uniqueness
+        # is checked for the whole file below in one query instead of one per row.
+        try:
+            unit.full_clean(
+                exclude=["category", "area", "lead_department", *skip],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            for field_name, problems in exc.error_dict.items():
+                for message in _messages(ValidationError(problems)):
+                    if field_name == NON_FIELD_ERRORS:
+                        errors.append(Issue(number, "—", message))
+                    else:
+                        error(field_name, message)
+
+        code_ok = code and not any(e.column == column("credit_code") for e in errors)
+        if code_ok:
+            if code in first_row_of_code:
+                error(
+                    "credit_code",
+                    f"与第{first_row_of_code[code]}行的统一社会信用代码重复（文件内重复）",
+                )
+            else:
+                first_row_of_code[code] = number
+                warning = credit_code_warning(code)
+                if warning:
+                    report.warnings.append(
+                        Issue(
+                            number,
+                            column("credit_code"),
+                            warning.split("；")[0] + "；确认导入即视为已核实该代码",
+                        )
+                    )
+        report.errors.extend(errors)
+        if not errors:
+            report.units.append(unit)
+            report.unit_rows.append(number)
+
+    codes = list(first_row_of_code)
+    for start in range(0, len(codes), BULK_BATCH):
+        taken = Unit.objects.filter(credit_code__in=codes[start : start + BULK_BATCH])
+        for taken_code, taken_name in taken.values_list("credit_code", "name"):
+            row = first_row_of_code[taken_code]
+            report.errors.append(
+                Issue(
+                    row,
+                    column("credit_code"),
+                    f"该统一社会信用代码已被系统中的单位“{taken_name}”使用",
+                )
+            )
+    if report.errors:
+        bad = {issue.row for issue in report.errors}
+        kept = [(u, r) for u, r in zip(report.units, report.unit_rows, strict=True) if r not in bad]
+        report.units = [u for u, _ in kept]
+        report.unit_rows = [r for _, r in kept]
+        report.errors.sort(key=lambda issue: issue.row or 0)
+    return report
+
+
+def analyse(source: str | IO[bytes], *, max_rows: int) -> ImportReport:
+    return validate(read_sheet(source, max_rows=max_rows))
+
+
+def import_units(source: str | IO[bytes], *, max_rows: int) -> ImportReport:
+    """Re-validates the file against the database as it is now and creates every unit, or none.
+
+    A concurrent insert of the same credit code between the check and the insert surfaces as
+    IntegrityError from the unique constraint; the transaction then leaves nothing behind."""
+    sheet = read_sheet(source, max_rows=max_rows)
+    with transaction.atomic():
+        report = validate(sheet)
+        if report.errors or not report.units:
+            return report
+        Unit.objects.bulk_create(report.units, batch_size=BULK_BATCH)
+        report.imported = len(report.units)
+    return report
+
+
+# --- writing ------------------------------------------------------------------------------
+
+_WIDTHS = {
+    "name": 30,
+    "credit_code": 22,
+    "category": 16,
+    "area": 14,
+    "address": 32,
+    "legal_rep": 12,
+    "legal_rep_phone": 16,
+    "safety_contact": 12,
+    "safety_contact_phone": 16,
+    "lead_department": 14,
+    "status": 10,
+    "is_illegal": 12,
+}
+_TEXT_FIELDS = ("credit_code", "legal_rep_phone", "safety_contact_phone")
+_BOLD = Font(bold=True)
+_REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E1")
+_HEADER_FILL = PatternFill("solid", fgColor="E9ECEF")
+
+
+def write_template(fileobj: IO[bytes]) -> None:
+    """The import template: the headers, one example row (rejected if left in) and a sheet of
+    the values the dropdowns offer."""
+    categories = list(Category.objects.select_related("lead_department"))
+    areas = list(Area.objects.all())
+    departments = list(Department.objects.all())
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "单位导入"
+    sheet.append([c.header for c in COLUMNS])
+    for index, col in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = _BOLD
+        cell.fill = _REQUIRED_FILL if col.required else _HEADER_FILL
+        hint = "必填。" if col.required else "选填。"
+        if col.aliases:
+            hint += "也可用列名：" + "、".join(col.aliases)
+        cell.comment = Comment(hint, "安检")
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = _WIDTHS[col.field]
+        if col.field in _TEXT_FIELDS:
+            # Excel turns an 18-digit code into 9.1E+17 and loses digits unless the column is text.
+            sheet.column_dimensions[letter].number_format = "@"
+    sheet.freeze_panes = "A2"
+
+    category = categories[0] if categories else None
+    example = {
+        "name": f"{EXAMPLE_PREFIX}：兴华家具城（导入前删除本行）",
+        "credit_code": make_credit_code("91210106", "MA0Q7X3B"),
+        "category": category.name if category else "",
+        "area": areas[0].name if areas else "",
+        "address": "兴华南街18号",
+        "legal_rep": "张三",
+        "legal_rep_phone": "13800138000",
+        "safety_contact": "李四",
+        "safety_contact_phone": "024-12345678",
+        "lead_department": str(category.lead_department)
+        if category and category.lead_department
+        else "",
+        "status": Unit.Status.OPERATING.label,
+        "is_illegal": "否",
+    }
+    sheet.append([example[c.field] for c in COLUMNS])
+    for index, col in enumerate(COLUMNS, start=1):
+        if col.field in _TEXT_FIELDS:
+            sheet.cell(row=2, column=index).number_format = "@"
+
+    notes = workbook.create_sheet("填写说明")
+    lists = {
+        "category": [c.name for c in categories],
+        "area": [a.name for a in areas],
+        "lead_department": [d.short_name or d.name for d in departments],
+        "status": [label for _, label in Unit.Status.choices],
+        "is_illegal": ["是", "否"],
+    }
+    for index, (field_name, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(index)
+        head = notes.cell(row=1, column=index, value=COLUMN_BY_FIELD[field_name].header)
+        head.font = _BOLD
+        for offset, value in enumerate(values, start=2):
+            notes.cell(row=offset, column=index, value=value)
+        notes.column_dimensions[letter].width = 20
+        if values:
+            target = get_column_letter([c.field for c in COLUMNS].index(field_name) + 1)
+            rule = DataValidation(
+                type="list",
+                formula1=f"'填写说明'!${letter}$2:${letter}${len(values) + 1}",
+                allow_blank=True,
+                showErrorMessage=False,  # aliases and short names are accepted too
+            )
+            rule.add(f"{target}2:{target}20001")
+            sheet.add_data_validation(rule)
+    remarks = [
+        "说明：",
+        "1. 第一行为表头，列名须与模板一致（括号中的常用别名也可识别），列的顺序不限。",
+        "2. 统一社会信用代码为18位；居民楼（无物业小区）、电梯、非法场所可不填。",
+        "3. 牵头部门不填时，按行业类别的默认牵头部门。",
+        "4. 经营状态不填时为“在营”；是否非法场所不填时为“否”。",
+        "5. 任一行有错误时整批不导入，请按提示修改后重新上传。",
+    ]
+    start_col = len(lists) + 2
+    for offset, line in enumerate(remarks, start=1):
+        notes.cell(row=offset, column=start_col, value=line)
+    notes.column_dimensions[get_column_letter(start_col)].width = 70
+    workbook.save(fileobj)
+
+
+EXPORT_EXTRA_HEADERS = ("更新时间",)
+
+
+def export_row(unit: Unit) -> list[str]:
+    return [
+        unit.name,
+        unit.credit_code,
+        unit.category.name,
+        unit.area.name,
+        unit.address,
+        unit.legal_rep,
+        unit.legal_rep_phone,
+        unit.safety_contact,
+        unit.safety_contact_phone,
+        str(unit.lead_department),
+        unit.get_status_display(),
+        "是" if unit.is_illegal else "否",
+        timezone.localtime(unit.updated_at).strftime("%Y-%m-%d %H:%M"),
+    ]
+
+
+def write_units(units: Iterable[Unit], fileobj: IO[bytes]) -> int:
+    """Writes rows as they come (write-only mode keeps them on disk, not in memory); the columns
+    are the import template's, so an export can be edited and imported elsewhere."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("单位名单")
+    for index, col in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[col.field]
+    sheet.column_dimensions[get_column_letter(len(COLUMNS) + 1)].width = 18
+    sheet.freeze_panes = "A2"
+    header = []
+    for title in [c.header for c in COLUMNS] + list(EXPORT_EXTRA_HEADERS):
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = _BOLD
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for unit in units:
+        sheet.append(export_row(unit))
+        count += 1
+    workbook.save(fileobj)
+    return count
