@@ -1,3 +1,13 @@
+from django.utils.functional import SimpleLazyObject
+
+
+def _unread_count(user) -> int:
+    from inspections.models import Notification
+
+    # Served by the partial index notification_unread_idx (user WHERE read_at IS NULL).
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
 def _may_log_inspections(user) -> bool:
     from inspections.forms_inspections import may_log_inspections
 
@@ -15,6 +25,8 @@ def navigation(request):
             "manage_units": user.can_manage_units,
             "office": user.is_office,
             "admin": user.is_superuser or user.role == user.Role.ADMIN,
+            # Lazy: one query, only on pages that render the navigation.
+            "unread_notifications": SimpleLazyObject(lambda: _unread_count(user)),
             "log_inspections": _may_log_inspections(user),
         }
     }

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -225,6 +226,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+
+# Reminders (inspections/reminders.py). Overdue beyond these many days → 督办 (escalation);
+# major hazards escalate sooner.
+ESCALATE_AFTER_DAYS = env_int("ESCALATE_AFTER_DAYS", 7)
+ESCALATE_MAJOR_AFTER_DAYS = env_int("ESCALATE_MAJOR_AFTER_DAYS", 3)
+# An overdue hazard is listed again every N days (1 = daily), so a chronic backlog does not
+# fill every digest every day.
+OVERDUE_REMIND_EVERY_DAYS = env_int("OVERDUE_REMIND_EVERY_DAYS", 7)
+# Hazards listed per kind in one digest; the counts are always complete, the ledger has the rest.
+DIGEST_MAX_ITEMS = env_int("DIGEST_MAX_ITEMS", 100)
+# Absolute links in mails (no request to build them from in a worker).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Beat times are Asia/Shanghai (CELERY_TIMEZONE). Risk-control reviews run first, so a hazard
+# they reopen is in the morning's reminders.
+CELERY_BEAT_SCHEDULE = {
+    "review-risk-controls": {
+        "task": "inspections.tasks.reminders.review_risk_controls",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "daily-reminders": {
+        "task": "inspections.tasks.reminders.daily_reminders",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=0),
+    },
+}
 
 # Ledger exports up to this many rows download at once; larger ones run as a Celery task
 # and the user downloads the file from the export page when it is ready.

@@ -3,3 +3,4 @@
 Each family lives in its own module; importing them here lets autodiscovery find them."""
 
 from . import exports  # noqa: E402,F401
+from . import reminders  # noqa: E402,F401

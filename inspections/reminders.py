@@ -1,0 +1,448 @@
+"""Daily reminders: which hazards are due soon, overdue or to be escalated, and who is told.
+
+The database decides, not the broker. Each reminder is a row unique per (hazard, kind, day),
+inserted set-based with ON CONFLICT DO NOTHING; each digest is a row unique per (user, day);
+a digest's mail is sent under a row lock and stamped in the same transaction. A second run, two
+beats at once or a rerun after a killed worker therefore neither doubles nor loses a reminder.
+
+Plain functions, tested without Celery; inspections.tasks.reminders wraps them.
+"""
+
+import datetime
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from units.models import User
+
+from . import workflow
+from .models import Hazard, Notification, Reminder
+
+logger = logging.getLogger(__name__)
+
+K = Reminder.Kind
+# Most urgent first: the order of a digest's sections.
+KIND_ORDER = (K.ESCALATE, K.OVERDUE, K.DUE_TOMORROW, K.DUE_IN_3_DAYS)
+# Besides the lead department's inspectors, escalations go to these roles (all see everything).
+ESCALATION_ROLES = (User.Role.OFFICE, User.Role.SUPERVISOR, User.Role.LEADER)
+# Only the integration test sets it: holds a run between the scan and the digests so the test
+# can kill the worker at that point.
+TEST_PAUSE_ENV = "ANJIAN_TEST_PAUSE_AFTER_SCAN"
+
+_ONE = datetime.timedelta(days=1)
+
+
+# --- scan ---------------------------------------------------------------------------------------
+
+
+def _given(kind: str, condition: Q) -> Exists:
+    """A reminder of `kind` already given to the outer hazard on a day matching `condition`."""
+    return Exists(Reminder.objects.filter(condition, hazard=OuterRef("pk"), kind=kind))
+
+
+def candidates(day: datetime.date) -> dict[str, QuerySet]:
+    """Per kind, the hazards that should get a reminder on `day`.
+
+    Every query filters `status IN CLOCK_STATUSES` and a deadline range: the predicate and key
+    of the partial index hazard_open_deadline_idx, so only that index's range is read."""
+    clock = Hazard.objects.filter(status__in=Hazard.CLOCK_STATUSES).order_by()
+    repeat = max(1, settings.OVERDUE_REMIND_EVERY_DAYS)
+    general_cutoff = day - datetime.timedelta(days=settings.ESCALATE_AFTER_DAYS)
+    major_cutoff = day - datetime.timedelta(days=settings.ESCALATE_MAJOR_AFTER_DAYS)
+    return {
+        # Sent 3 days ahead; a day the job did not run (broker down) is caught up the day after.
+        K.DUE_IN_3_DAYS: clock.filter(
+            deadline__gte=day + 2 * _ONE, deadline__lte=day + 3 * _ONE
+        ).exclude(_given(K.DUE_IN_3_DAYS, Q(day=day - _ONE))),
+        K.DUE_TOMORROW: clock.filter(deadline=day + _ONE),
+        # Repeats every `repeat` days, counted afresh after a new deadline; the same window
+        # makes the next run catch up on days the job did not run.
+        K.OVERDUE: clock.filter(deadline__lt=day).exclude(
+            _given(
+                K.OVERDUE,
+                Q(day__gt=day - repeat * _ONE, day__lt=day) & Q(day__gt=OuterRef("deadline")),
+            )
+        ),
+        # Once per deadline, and never for a hazard someone already escalated by hand.
+        K.ESCALATE: clock.filter(
+            escalated_at__isnull=True, deadline__lt=max(general_cutoff, major_cutoff)
+        )
+        .filter(
+            Q(deadline__lt=general_cutoff) | Q(level=Hazard.Level.MAJOR, deadline__lt=major_cutoff)
+        )
+        .exclude(_given(K.ESCALATE, Q(day__gt=OuterRef("deadline")))),
+    }
+
+
+def insert_sql(kind: str, queryset: QuerySet, day: datetime.date, now: datetime.datetime):
+    """INSERT … SELECT … ON CONFLICT DO NOTHING for one kind: (sql, params)."""
+    select = queryset.annotate(
+        r_kind=Value(kind, output_field=CharField()),
+        r_day=Value(day, output_field=DateField()),
+        r_at=Value(now, output_field=DateTimeField()),
+    ).values_list("pk", "r_kind", "r_day", "r_at")
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(Reminder._meta.get_field(name).column) for name in ("hazard", "kind", "day")
+    )
+    table = quote(Reminder._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({columns}, {quote('created_at')}) {sql} ON CONFLICT DO NOTHING",
+        params,
+    )
+
+
+def escalate_pending() -> int:
+    """Escalate every hazard with an escalation reminder that is not escalated yet.
+
+    Reads the reminder rows, not the scan's result, so a run killed between the two steps is
+    completed by the next run. Few rows: one workflow call each."""
+    pending = (
+        Reminder.objects.filter(
+            kind=K.ESCALATE,
+            hazard__escalated_at__isnull=True,
+            hazard__status__in=Hazard.CLOCK_STATUSES,
+        )
+        .values_list("hazard_id", "day", "hazard__deadline")
+        .order_by("hazard_id", "-day")
+    )
+    escalated = 0
+    for hazard_id, rows in groupby(pending, key=lambda row: row[0]):
+        _, day, deadline = next(rows)
+        note = f"整改期限 {deadline:%Y-%m-%d} 已逾期 {(day - deadline).days} 天，系统自动督办"
+        if workflow.escalate(hazard_id=hazard_id, note=note, actor=None):
+            escalated += 1
+    return escalated
+
+
+def scan(day: datetime.date, *, escalate: bool = True) -> dict[str, int]:
+    """Create the day's reminder rows (set-based) and escalate; counts of rows inserted now."""
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for kind, queryset in candidates(day).items():
+            cursor.execute(*insert_sql(kind, queryset, day, now))
+            counts[kind] = max(cursor.rowcount, 0)
+    counts["escalated"] = escalate_pending() if escalate else 0
+    return counts
+
+
+# --- digests ------------------------------------------------------------------------------------
+
+
+def hazard_path(hazard_id: int) -> str:
+    try:
+        return reverse("hazard_detail", args=[hazard_id])
+    except NoReverseMatch:  # the hazard pages are wired in by another module
+        return f"/hazards/{hazard_id}/"
+
+
+def _items(reminders: QuerySet, kind: str, day: datetime.date, cap: int) -> list[dict]:
+    rows = (
+        reminders.filter(kind=kind)
+        .order_by("hazard__deadline", "hazard_id")
+        .values_list(
+            "hazard_id",
+            "hazard__number",
+            "hazard__unit__name",
+            "hazard__deadline",
+            "hazard__level",
+            "hazard__description",
+        )[:cap]
+    )
+    return [
+        {
+            "id": hazard_id,
+            "number": number,
+            "unit": unit,
+            "deadline": deadline.isoformat(),
+            "overdue_days": max((day - deadline).days, 0),
+            "days_left": max((deadline - day).days, 0),
+            "major": level == Hazard.Level.MAJOR,
+            "description": description[:60],
+            "url": hazard_path(hazard_id),
+        }
+        for hazard_id, number, unit, deadline, level, description in rows
+    ]
+
+
+def digest_payload(reminders: QuerySet, day: datetime.date) -> dict:
+    """{kind: {"count": n, "items": [...]}} for the reminders one group of users may see.
+
+    A hazard escalated today is listed under 督办 only, not also under 逾期. Items are capped
+    per kind (the ledger has the rest); counts are not."""
+    escalated_today = Reminder.objects.filter(day=day, kind=K.ESCALATE).values("hazard_id")
+    reminders = reminders.exclude(Q(kind=K.OVERDUE) & Q(hazard_id__in=escalated_today))
+    counts = dict(
+        reminders.order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    cap = settings.DIGEST_MAX_ITEMS
+    return {
+        kind: {"count": counts[kind], "items": _items(reminders, kind, day, cap)}
+        for kind in KIND_ORDER
+        if counts.get(kind)
+    }
+
+
+def summary(payload: dict) -> str:
+    labels = dict(K.choices)
+    return "，".join(
+        f"{labels[kind]} {payload[kind]['count']} 项" for kind in KIND_ORDER if kind in payload
+    )
+
+
+def recipient_groups(day: datetime.date) -> list[tuple[list[int], QuerySet]]:
+    """(user ids, the day's reminders they may all see), one group per department or role.
+
+    Visibility depends only on role, department and area (and on who created a draft, which
+    never has a reminder), so one member per group stands for all of them in visible_to()."""
+    todays = Reminder.objects.filter(day=day)
+    groups: list[tuple[list[int], QuerySet]] = []
+    departments = todays.values_list("hazard__lead_department_id", flat=True).distinct()
+    inspectors = (
+        User.objects.filter(
+            is_active=True, role=User.Role.INSPECTOR, department_id__in=list(departments)
+        )
+        .order_by("department_id", "id")
+        .values_list("department_id", "id")
+    )
+    for department_id, members in groupby(inspectors, key=lambda row: row[0]):
+        ids = [user_id for _, user_id in members]
+        representative = User.objects.get(pk=ids[0])
+        visible = Hazard.objects.visible_to(representative).values("pk")
+        groups.append(
+            (ids, todays.filter(hazard__lead_department_id=department_id, hazard__in=visible))
+        )
+    if todays.filter(kind=K.ESCALATE).exists():
+        overseers = (
+            User.objects.filter(is_active=True, role__in=ESCALATION_ROLES)
+            .order_by("role", "id")
+            .values_list("role", "id")
+        )
+        for _role, members in groupby(overseers, key=lambda row: row[0]):
+            ids = [user_id for _, user_id in members]
+            representative = User.objects.get(pk=ids[0])
+            visible = Hazard.objects.visible_to(representative).values("pk")
+            groups.append((ids, todays.filter(kind=K.ESCALATE, hazard__in=visible)))
+    return groups
+
+
+@dataclass(frozen=True)
+class Digest:
+    id: int
+    user_id: int
+    created: bool  # new in this run
+    emailed: bool  # mail already sent before this run
+    email: str
+
+
+def build_digests(day: datetime.date) -> list[Digest]:
+    """Upsert one digest per recipient for `day`; the unique constraint decides.
+
+    An existing digest gets the current payload (a run may find reminders a killed run did not
+    reach); it is marked unread again only when its content changed."""
+    wanted: dict[int, dict] = {}
+    for user_ids, reminders in recipient_groups(day):
+        payload = digest_payload(reminders, day)
+        if payload:
+            for user_id in user_ids:
+                wanted[user_id] = payload
+    if not wanted:
+        return []
+    title = f"{day:%Y-%m-%d} 隐患整改提醒"
+    digests = Notification.objects.filter(kind=Notification.Kind.DIGEST, day=day)
+    with transaction.atomic():
+        existing = {n.user_id: n for n in digests.filter(user_id__in=list(wanted))}
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=user_id,
+                    kind=Notification.Kind.DIGEST,
+                    day=day,
+                    title=title,
+                    body=summary(payload),
+                    payload=payload,
+                )
+                for user_id, payload in wanted.items()
+                if user_id not in existing
+            ],
+            ignore_conflicts=True,
+        )
+        changed = []
+        for user_id, notification in existing.items():
+            if notification.payload != wanted[user_id]:
+                notification.payload = wanted[user_id]
+                notification.body = summary(wanted[user_id])
+                notification.read_at = None
+                changed.append(notification)
+        Notification.objects.bulk_update(changed, ["payload", "body", "read_at"])
+    rows = digests.filter(user_id__in=list(wanted)).values_list(
+        "id", "user_id", "emailed_at", "user__email"
+    )
+    return [
+        Digest(
+            id=pk,
+            user_id=user_id,
+            created=user_id not in existing,
+            emailed=emailed_at is not None,
+            email=email or "",
+        )
+        for pk, user_id, emailed_at, email in rows.order_by("user_id")
+    ]
+
+
+# --- mail ---------------------------------------------------------------------------------------
+
+
+def digest_sections(payload: dict) -> list[dict]:
+    """The payload in ladder order with labels, for the detail page and the mail."""
+    labels = dict(K.choices)
+    return [
+        {"kind": kind, "label": labels[kind], **payload[kind]}
+        for kind in KIND_ORDER
+        if kind in payload
+    ]
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def send_digest_email(notification_id: int) -> bool:
+    """Mail one digest once. The row lock makes a concurrent retry wait and then see emailed_at;
+    emailed_at is written in the same transaction, only after the send succeeded, so a failure
+    leaves the digest to the next retry. False when there is nothing to send."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=notification_id)
+        )
+        user = notification.user
+        if notification.emailed_at is not None or not user.email or not user.is_active:
+            return False
+        sections = digest_sections(notification.payload)
+        for section in sections:
+            section["items"] = [
+                {**item, "absolute_url": absolute(item["url"])} for item in section["items"]
+            ]
+        context = {
+            "notification": notification,
+            "user": user,
+            "sections": sections,
+            "detail_url": absolute(reverse("notification_detail", args=[notification.pk])),
+            "site_url": settings.SITE_URL,
+        }
+        message = EmailMultiAlternatives(
+            subject=f"【安检】隐患整改提醒 {notification.day:%Y-%m-%d}",
+            body=render_to_string("notifications/email/digest.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("notifications/email/digest.html", context), "text/html"
+        )
+        message.send(fail_silently=False)
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def _send_inline(notification_id: int) -> bool:
+    try:
+        return send_digest_email(notification_id)
+    except OSError:  # smtplib errors included; the digest stays unsent for the next run
+        logger.exception("digest %s: mail failed", notification_id)
+        return False
+
+
+# --- the daily job ------------------------------------------------------------------------------
+
+
+def _describe(digest: Digest, users: dict[int, User], payload: dict) -> str:
+    user = users[digest.user_id]
+    where = f"（{user.department}）" if user.department_id else ""
+    channel = digest.email or "仅站内"
+    parts = []
+    for section in digest_sections(payload):
+        numbers = "、".join(item["number"] or f"#{item['id']}" for item in section["items"][:10])
+        more = " 等" if section["count"] > 10 else ""
+        parts.append(f"{section['label']} {section['count']} 项：{numbers}{more}")
+    state = (
+        "已发送过" if (digest.emailed or (not digest.email and not digest.created)) else "待发送"
+    )
+    return f"{user}{where} <{channel}> [{state}] " + "；".join(parts)
+
+
+def _run(
+    day: datetime.date,
+    *,
+    dry_run: bool,
+    send: Callable[[int], bool],
+    report: Callable[[str], None] | None,
+) -> tuple[int, int]:
+    counts = scan(day, escalate=not dry_run)
+    logger.info("reminders %s: %s", day, counts)
+    pause = float(os.environ.get(TEST_PAUSE_ENV) or 0)
+    if pause and not dry_run:
+        time.sleep(pause)
+    digests = build_digests(day)
+    if report is not None and digests:
+        users = User.objects.select_related("department").in_bulk([d.user_id for d in digests])
+        payloads = dict(
+            Notification.objects.filter(pk__in=[d.id for d in digests]).values_list("id", "payload")
+        )
+        for digest in digests:
+            report(_describe(digest, users, payloads[digest.id]))
+    sent = skipped = 0
+    for digest in digests:
+        already = digest.emailed if digest.email else not digest.created
+        if already:
+            skipped += 1
+        elif dry_run or not digest.email or send(digest.id):
+            sent += 1
+    return sent, skipped
+
+
+def run_daily(
+    day: datetime.date,
+    dry_run: bool = False,
+    *,
+    send: Callable[[int], bool] | None = None,
+    report: Callable[[str], None] | None = None,
+) -> tuple[int, int]:
+    """The daily job: scan, escalate, build digests, mail them. Returns (sent, skipped):
+    digests delivered by this run (mailed, or in-app only for users without an email address)
+    and digests already delivered for that day before it.
+
+    `send` mails one digest by id (the Celery task enqueues instead; default: inline).
+    A dry run does everything inside a transaction it rolls back and sends nothing, so it
+    reports exactly what a real run would do and writes nothing."""
+    send = send or _send_inline
+    if not dry_run:
+        return _run(day, dry_run=False, send=send, report=report)
+    with transaction.atomic():
+        result = _run(day, dry_run=True, send=send, report=report)
+        transaction.set_rollback(True)
+    return result
