@@ -82,8 +82,9 @@ class InspectionForm(StyledFormMixin, forms.ModelForm):
             self.initial["inspectors"] = [
                 pk for pk in self.instance.inspectors.values_list("pk", flat=True) if pk != user.pk
             ]
-        else:
-            self.initial.setdefault("date", today)
+        if self.initial.get("date") is None:
+            # model_to_dict put the new instance's None here; today is the usual answer.
+            self.initial["date"] = today
 
     def clean_date(self) -> datetime.date:
         date = self.cleaned_data["date"]
@@ -154,6 +155,7 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         labels = {"deadline": "整改期限（日期）", "fixed_on_spot": "已立即整改（现场整改完毕）"}
+        help_texts = {"description": "提交时必填：写明部位和存在的问题"}
 
     def __init__(
         self,

@@ -144,6 +144,7 @@ def test_form_renders_for_phone_camera(login, inspector_a):
     assert 'accept="image/*"' in html and 'capture="environment"' in html
     assert "保存草稿" in html and "提交" in html and "添加隐患" in html
     assert 'id="hazard-template"' in html
+    assert f'name="date" value="{timezone.localdate().isoformat()}"' in html
 
 
 def test_leader_may_not_log_inspections(login, leader):
@@ -508,6 +509,7 @@ def test_list_query_count_does_not_grow_with_rows(
     client = login(inspector_a)
     url = reverse("inspection_list")
     make_inspections(unit_of_a, inspector_a, inspector_a2, 2)
+    # session, user, count, page, inspectors (prefetch), navigation (department, unread count)
     with django_assert_max_num_queries(7) as few:
         assert client.get(url).status_code == 200
     make_inspections(unit_of_a, inspector_a, inspector_a2, 8)
