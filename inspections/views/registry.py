@@ -425,8 +425,9 @@ def campaign_targets(campaign: Campaign, user: User) -> QuerySet:
 def campaign_coverage(
     campaign: Campaign, user: User, today: datetime.date | None = None
 ) -> Coverage:
-    """Coverage in four aggregate queries (plus two for the page of units not yet inspected),
-    whatever the number of units, inspections and hazards. Expects categories/areas prefetched."""
+    """Coverage in three aggregate queries (plus count and rows for the page of units not yet
+    inspected), whatever the number of units, inspections and hazards. Expects the campaign's
+    categories and areas prefetched."""
     today = today or timezone.localdate()
     targets = campaign_targets(campaign, user)
     grouped = (

@@ -1,10 +1,12 @@
 """Enforcement actions (四个一律): the service function, its rules, and the pages."""
 
 import datetime
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -172,7 +174,7 @@ def test_inspection_of_another_unit_is_refused(inspector_a, fire_dept, unit_of_a
     assert not EnforcementAction.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_failure_after_the_status_write_rolls_everything_back(monkeypatch, inspector_a, unit_of_a):
     """The unit is already SUSPENDED in the transaction when the hazard link fails."""
     hazard = factories.hazard(unit_of_a, inspector_a)
@@ -187,6 +189,50 @@ def test_failure_after_the_status_write_rolls_everything_back(monkeypatch, inspe
     assert unit_of_a.status == Unit.Status.OPERATING
     assert not EnforcementAction.objects.exists()
     assert not EnforcementAction.hazards.through.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_suspension_racing_a_closure_never_reopens_the_closed_unit(office, unit_of_a):
+    """Office A closes the unit while office B suspends it: B waits for A's lock, then sees the
+    unit closed and is refused (without the lock B would overwrite 关闭取缔 with 停产整顿)."""
+    closed = threading.Event()
+    release = threading.Event()
+    results: dict = {}
+
+    def close():
+        try:
+            with transaction.atomic():
+                _record(unit_of_a, office, Kind.CLOSE, department=unit_of_a.lead_department)
+                closed.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def suspend():
+        try:
+            closed.wait(10)
+            results["b"] = _record(
+                unit_of_a, office, Kind.SUSPEND, department=unit_of_a.lead_department
+            )
+        except Exception as error:  # noqa: BLE001 - the test inspects what was raised
+            results["b"] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=close), threading.Thread(target=suspend)]
+    for thread in threads:
+        thread.start()
+    assert closed.wait(10)
+    time.sleep(0.5)
+    assert threads[1].is_alive(), "B must wait for A's lock on the unit"
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert isinstance(results["b"], enforcement.InvalidEnforcement)
+    unit_of_a.refresh_from_db()
+    assert unit_of_a.status == Unit.Status.CLOSED
+    assert list(EnforcementAction.objects.values_list("kind", flat=True)) == [Kind.CLOSE]
 
 
 @pytest.mark.django_db
