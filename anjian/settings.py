@@ -280,6 +280,11 @@ BULLETIN_VETO_FATAL_DEATHS = env_int("BULLETIN_VETO_FATAL_DEATHS", 1)
 BULLETIN_VETO_MAJOR_OVERDUE_DAYS = env_int("BULLETIN_VETO_MAJOR_OVERDUE_DAYS", 30)
 # Beat drafts last month's bulletin on the 1st at this hour (0-23); -1 turns it off.
 BULLETIN_AUTO_DRAFT_HOUR = env_int("BULLETIN_AUTO_DRAFT_HOUR", 7)
+if BULLETIN_AUTO_DRAFT_HOUR >= 0:
+    CELERY_BEAT_SCHEDULE["monthly-bulletin-draft"] = {
+        "task": "inspections.tasks.bulletins.auto_draft_bulletin_task",
+        "schedule": crontab(day_of_month=1, hour=BULLETIN_AUTO_DRAFT_HOUR, minute=15),
+    }
 
 LOGGING = {
     "version": 1,

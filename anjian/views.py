@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from inspections.views.bulletins import home_card as bulletin_home_card
 from inspections.views.inspections import inspection_home_card
 from inspections.views.ledger import home_card as ledger_home_card
 from units.models import Unit
@@ -39,6 +40,9 @@ def home(request):
     ledger_card = ledger_home_card(request.user)
     if ledger_card:
         context["home_cards"].append(ledger_card)
+    bulletin_card = bulletin_home_card(request.user)
+    if bulletin_card:
+        context["home_cards"].append(bulletin_card)
     inspection_card = inspection_home_card(request.user)
     if inspection_card:
         # First: logging an inspection is what an inspector comes for.

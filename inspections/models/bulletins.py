@@ -43,6 +43,7 @@ class Bulletin(models.Model):
     narrative = models.TextField("正文（可编辑）", blank=True)
     praise_remarks = models.TextField("表扬意见", blank=True)
     criticism_remarks = models.TextField("批评意见", blank=True)
+    requirements = models.TextField("下步工作要求", blank=True)
     pdf = models.FileField("PDF", upload_to="bulletins/", blank=True)
     attachment = models.FileField("附件（xlsx）", upload_to="bulletins/", blank=True)
     error = models.TextField("错误信息", blank=True)

@@ -4,3 +4,4 @@ Each family lives in its own module; importing them here lets autodiscovery find
 
 from . import exports  # noqa: E402,F401
 from . import reminders  # noqa: E402,F401
+from . import bulletins  # noqa: E402,F401

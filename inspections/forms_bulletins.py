@@ -1,0 +1,80 @@
+"""Forms of the bulletin pages."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from anjian.forms import StyledFilterSet, StyledFormMixin
+from units.models import Area
+
+from .models import Bulletin, Campaign
+
+_date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _last_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    end = today.replace(day=1) - datetime.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class BulletinCreateForm(StyledFormMixin, forms.Form):
+    start = forms.DateField(label="统计开始日期", widget=_date)
+    end = forms.DateField(label="统计结束日期", widget=_date)
+    campaign = forms.ModelChoiceField(
+        label="专项检查（可选）", queryset=Campaign.objects.all(), required=False
+    )
+    area = forms.ModelChoiceField(
+        label="街道（可选，不选为全区）", queryset=Area.objects.all(), required=False
+    )
+    supersedes = forms.ModelChoiceField(
+        label="更正并替代（可选）",
+        queryset=Bulletin.objects.filter(status=Bulletin.Status.CIRCULATED),
+        required=False,
+        help_text="已印发的通报不能修改；如有错误，新建一份通报并选择被替代的原通报",
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        start, end = _last_month(today)
+        self.fields["start"].initial = start
+        self.fields["end"].initial = end
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "结束日期不能早于开始日期")
+        if start and end and (end - start).days > 366:
+            self.add_error("end", "统计期间不能超过一年")
+        return data
+
+
+class BulletinTextForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Bulletin
+        fields = ["narrative", "praise_remarks", "criticism_remarks", "requirements"]
+        labels = {
+            "narrative": "二、存在问题",
+            "praise_remarks": "表扬意见（附在表扬名单后）",
+            "criticism_remarks": "批评意见（附在批评名单后）",
+            "requirements": "四、下步工作要求",
+        }
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in fields}
+        help_texts = {"narrative": "每行一段；统计数字不可编辑，只能重新生成"}
+
+
+class BulletinFilter(StyledFilterSet):
+    status = django_filters.ChoiceFilter(label="状态", choices=Bulletin.Status.choices)
+    q = django_filters.CharFilter(label="标题/文号", method="filter_text")
+
+    class Meta:
+        model = Bulletin
+        fields = ["status", "q"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__contains=value) | Q(number__contains=value))

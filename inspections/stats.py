@@ -1,0 +1,654 @@
+"""Statistics for 通报 (bulletins): pure functions over a period and an optional scope.
+
+Everything is counted in SQL (filtered aggregates, GROUP BY); no function here loops over hazard
+rows. Every hazard figure is a `Figure` — {"value": n, "query": "..."} — whose query string, given
+to the ledger (/hazards/?<query>, filters of inspections.filters.HazardFilter), lists exactly the
+hazards counted. Statuses are "now" (the day the figures are taken), as the ledger shows them.
+
+The result of `compute()` is plain JSON (stored in Bulletin.stats): the PDF is rendered from that
+snapshot, so a circulated bulletin never changes when the records do.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from units.models import Area, Category, Department, Unit
+
+from .models import Accident, EnforcementAction, Hazard, HazardEvent, Inspection
+
+S = Hazard.Status
+OPEN = list(Hazard.OPEN_STATUSES)
+CLOCK = list(Hazard.CLOCK_STATUSES)
+# Found, then not accepted as a hazard to rectify: left out of the rectification rate.
+NOT_ACCEPTED = [S.REJECTED, S.MERGED, S.VOID]
+# Events that are not work on the hazard: a second 督办 or a remark does not count as handling it.
+NOT_HANDLING = [
+    HazardEvent.Action.ESCALATE,
+    HazardEvent.Action.LIST,
+    HazardEvent.Action.COMMENT,
+]
+
+Figure = dict  # {"value": int, "query": str}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A bulletin's period and optional campaign / area, plus the day statuses are read."""
+
+    start: datetime.date
+    end: datetime.date
+    today: datetime.date
+    campaign_id: int | None = None
+    area_id: int | None = None
+
+    def params(self) -> list[tuple[str, str]]:
+        params = []
+        if self.campaign_id:
+            params.append(("campaign", str(self.campaign_id)))
+        if self.area_id:
+            params.append(("area", str(self.area_id)))
+        return params
+
+    def found_params(self) -> list[tuple[str, str]]:
+        return [("found_from", self.start.isoformat()), ("found_to", self.end.isoformat())]
+
+    def hazards(self) -> QuerySet:
+        """Hazards on the ledger (drafts are not) within the campaign / area."""
+        qs = Hazard.objects.exclude(status=S.DRAFT)
+        if self.campaign_id:
+            qs = qs.filter(inspection__campaign_id=self.campaign_id)
+        if self.area_id:
+            qs = qs.filter(unit__area_id=self.area_id)
+        return qs
+
+    def inspections(self) -> QuerySet:
+        qs = Inspection.objects.filter(
+            status=Inspection.Status.SUBMITTED, date__range=(self.start, self.end)
+        )
+        if self.campaign_id:
+            qs = qs.filter(campaign_id=self.campaign_id)
+        if self.area_id:
+            qs = qs.filter(unit__area_id=self.area_id)
+        return qs
+
+    def enforcement(self) -> QuerySet:
+        qs = EnforcementAction.objects.filter(decided_on__range=(self.start, self.end))
+        if self.campaign_id:
+            qs = qs.filter(inspection__campaign_id=self.campaign_id)
+        if self.area_id:
+            qs = qs.filter(unit__area_id=self.area_id)
+        return qs
+
+    def accidents(self) -> QuerySet:
+        # Accidents belong to no campaign: a campaign bulletin reports those of its period.
+        qs = Accident.objects.all()
+        if self.area_id:
+            qs = qs.filter(area_id=self.area_id)
+        return qs
+
+    def closed_bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """closed_at range equal to the ledger's closed_from/closed_to (local calendar days)."""
+        tz = timezone.get_current_timezone()
+        lower = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=tz)
+        upper = datetime.datetime.combine(
+            self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        )
+        return lower, upper
+
+
+def figure(value: int, scope: Scope, *params: tuple[str, str]) -> Figure:
+    """A count with the ledger query string that lists the same hazards."""
+    return {"value": int(value or 0), "query": urlencode([*scope.params(), *params])}
+
+
+def ratio(numerator: int, denominator: int) -> Decimal | None:
+    """Exact ratio for the rules (no float rounding at a boundary); None when undefined."""
+    if not denominator:
+        return None
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def percent(numerator: int, denominator: int) -> str:
+    value = ratio(numerator, denominator)
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+def hazard_counts(scope: Scope, *, major_overdue_days: int) -> dict[str, Count]:
+    """Filtered COUNTs shared by the summary and every table (one pass over the scope)."""
+    lower, upper = scope.closed_bounds()
+    found = Q(found_on__range=(scope.start, scope.end))
+    overdue = Q(status__in=CLOCK, deadline__lt=scope.today)
+    major = Q(level=Hazard.Level.MAJOR)
+    veto_before = scope.today - datetime.timedelta(days=major_overdue_days)
+    return {
+        "found": Count("id", filter=found),
+        "found_general": Count("id", filter=found & Q(level=Hazard.Level.GENERAL)),
+        "found_major": Count("id", filter=found & major),
+        "found_closed": Count("id", filter=found & Q(status=S.CLOSED)),
+        "found_open": Count("id", filter=found & Q(status__in=OPEN)),
+        "found_not_accepted": Count("id", filter=found & Q(status__in=NOT_ACCEPTED)),
+        "closed_in_period": Count(
+            "id", filter=Q(status=S.CLOSED, closed_at__gte=lower, closed_at__lt=upper)
+        ),
+        "open": Count("id", filter=Q(status__in=OPEN)),
+        "overdue": Count("id", filter=overdue),
+        "major_open": Count("id", filter=major & Q(status__in=OPEN)),
+        "major_overdue": Count("id", filter=major & overdue),
+        # Overdue more than N days: deadline before today − N.
+        "major_overdue_beyond": Count("id", filter=major & overdue & Q(deadline__lt=veto_before)),
+        "escalated_open": Count("id", filter=Q(status__in=OPEN, escalated_at__isnull=False)),
+    }
+
+
+def _relevant(scope: Scope, qs: QuerySet) -> QuerySet:
+    """Only rows some count can include: lets PostgreSQL combine the found-date and status
+    indexes instead of reading every hazard ever recorded."""
+    lower, upper = scope.closed_bounds()
+    return qs.filter(
+        Q(found_on__range=(scope.start, scope.end))
+        | Q(status__in=OPEN)
+        | Q(status=S.CLOSED, closed_at__gte=lower, closed_at__lt=upper)
+    )
+
+
+def hazard_figures(
+    counts: dict, scope: Scope, base: Iterable[tuple[str, str]], *, major_overdue_days: int
+) -> dict:
+    """Turns one row of `hazard_counts` into figures with their ledger links.
+
+    `base` is the row's own filter (e.g. ("department", "3")); the scope's filters are added."""
+    base = list(base)
+    found = [*base, *scope.found_params()]
+    lower = scope.start.isoformat()
+    upper = scope.end.isoformat()
+    veto_to = (scope.today - datetime.timedelta(days=major_overdue_days + 1)).isoformat()
+    c = {key: int(counts.get(key) or 0) for key in HAZARD_KEYS}
+    effective = c["found"] - c["found_not_accepted"]
+    return {
+        "found": figure(c["found"], scope, *found),
+        "found_general": figure(c["found_general"], scope, *found, ("level", "general")),
+        "found_major": figure(c["found_major"], scope, *found, ("level", "major")),
+        "found_closed": figure(c["found_closed"], scope, *found, ("status", "closed")),
+        "found_open": figure(c["found_open"], scope, *found, ("status", "open")),
+        "found_not_accepted": c["found_not_accepted"],
+        "found_effective": effective,
+        "rate": percent(c["found_closed"], effective),
+        "closed_in_period": figure(
+            c["closed_in_period"],
+            scope,
+            *base,
+            ("status", "closed"),
+            ("closed_from", lower),
+            ("closed_to", upper),
+        ),
+        "open": figure(c["open"], scope, *base, ("status", "open")),
+        "overdue": figure(c["overdue"], scope, *base, ("status", "overdue")),
+        "overdue_rate": percent(c["overdue"], c["open"]),
+        "major_open": figure(c["major_open"], scope, *base, ("level", "major"), ("status", "open")),
+        "major_overdue": figure(
+            c["major_overdue"], scope, *base, ("level", "major"), ("status", "overdue")
+        ),
+        "major_overdue_beyond": figure(
+            c["major_overdue_beyond"],
+            scope,
+            *base,
+            ("level", "major"),
+            ("status", "overdue"),
+            ("deadline_to", veto_to),
+        ),
+        "escalated_open": figure(
+            c["escalated_open"], scope, *base, ("status", "open"), ("escalated", "1")
+        ),
+    }
+
+
+HAZARD_KEYS = (
+    "found",
+    "found_general",
+    "found_major",
+    "found_closed",
+    "found_open",
+    "found_not_accepted",
+    "closed_in_period",
+    "open",
+    "overdue",
+    "major_open",
+    "major_overdue",
+    "major_overdue_beyond",
+    "escalated_open",
+)
+
+
+def _inspection_counts(scope: Scope) -> tuple[QuerySet, dict]:
+    has_hazards = Exists(
+        Hazard.objects.filter(inspection_id=OuterRef("pk")).exclude(status=S.DRAFT)
+    )
+    key = Q(unit__category__is_key=True)
+    qs = scope.inspections().annotate(has_hazards=has_hazards)
+    return qs, {
+        "inspections": Count("id"),
+        "units_inspected": Count("unit", distinct=True),
+        "zero_inspections": Count("id", filter=Q(has_hazards=False)),
+        "zero_units": Count("unit", distinct=True, filter=Q(has_hazards=False)),
+        "key_inspections": Count("id", filter=key),
+        "key_zero": Count("id", filter=key & Q(has_hazards=False)),
+    }
+
+
+INSPECTION_KEYS = (
+    "inspections",
+    "units_inspected",
+    "zero_inspections",
+    "zero_units",
+    "key_inspections",
+    "key_zero",
+)
+
+
+def _grouped(qs: QuerySet, key: str, aggregates: dict) -> dict[int, dict]:
+    return {row[key]: row for row in qs.values(key).order_by().annotate(**aggregates)}
+
+
+def summary(scope: Scope, *, major_overdue_days: int) -> dict:
+    """The 总体情况 paragraph's figures."""
+    counts = _relevant(scope, scope.hazards()).aggregate(
+        **hazard_counts(scope, major_overdue_days=major_overdue_days)
+    )
+    result = hazard_figures(counts, scope, (), major_overdue_days=major_overdue_days)
+    qs, aggregates = _inspection_counts(scope)
+    inspections = qs.aggregate(**aggregates)
+    result.update({key: int(inspections[key] or 0) for key in INSPECTION_KEYS})
+    return result
+
+
+def enforcement(scope: Scope) -> dict:
+    """执法措施 of the period by kind, with the fines' total."""
+    rows = _grouped(
+        scope.enforcement(), "kind", {"count": Count("id"), "fines": Sum("fine_amount")}
+    )
+    kinds = [
+        {"kind": kind, "label": label, "count": int(rows.get(kind, {}).get("count") or 0)}
+        for kind, label in EnforcementAction.Kind.choices
+    ]
+    fines = rows.get(EnforcementAction.Kind.FINE, {}).get("fines") or Decimal(0)
+    return {
+        "kinds": kinds,
+        "total": sum(k["count"] for k in kinds),
+        "fines_total": f"{Decimal(fines).quantize(Decimal('0.01'))}",
+    }
+
+
+def same_day_last_year(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _change(now: int, before: int) -> str:
+    if now == before:
+        return "持平"
+    if before == 0:
+        return f"增加{now}"
+    pct = percent(abs(now - before), before)
+    return ("上升" if now > before else "下降") + pct
+
+
+def accidents(scope: Scope) -> dict:
+    """Accidents in the period and year to date against the same span of last year."""
+    year_start = scope.end.replace(month=1, day=1)
+    last_end = same_day_last_year(scope.end)
+    last_start = last_end.replace(month=1, day=1)
+    spans = {
+        "period": Q(occurred_on__range=(scope.start, scope.end)),
+        "ytd": Q(occurred_on__range=(year_start, scope.end)),
+        "last_ytd": Q(occurred_on__range=(last_start, last_end)),
+    }
+    aggregates = {}
+    for name, condition in spans.items():
+        aggregates[f"{name}_count"] = Count("id", filter=condition)
+        aggregates[f"{name}_deaths"] = Sum("deaths", filter=condition)
+        aggregates[f"{name}_injuries"] = Sum("injuries", filter=condition)
+    row = scope.accidents().aggregate(**aggregates)
+    result = {
+        name: {
+            "count": int(row[f"{name}_count"] or 0),
+            "deaths": int(row[f"{name}_deaths"] or 0),
+            "injuries": int(row[f"{name}_injuries"] or 0),
+        }
+        for name in spans
+    }
+    result["change"] = {
+        key: _change(result["ytd"][key], result["last_ytd"][key])
+        for key in ("count", "deaths", "injuries")
+    }
+    result["ytd_from"] = year_start.isoformat()
+    result["last_ytd_span"] = [last_start.isoformat(), last_end.isoformat()]
+    return result
+
+
+def escalated_untouched(scope: Scope, *, days: int) -> dict[int, dict]:
+    """Per lead department: open hazards escalated (督办) at least `days` days ago on which
+    nobody has acted since. Only escalated hazards are read, a small set."""
+    tz = timezone.get_current_timezone()
+    cutoff = datetime.datetime.combine(
+        scope.today - datetime.timedelta(days=days - 1), datetime.time.min, tzinfo=tz
+    )
+    handled = HazardEvent.objects.filter(
+        hazard_id=OuterRef("pk"), created_at__gt=OuterRef("escalated_at")
+    ).exclude(action__in=NOT_HANDLING)
+    qs = (
+        scope.hazards()
+        .filter(status__in=OPEN, escalated_at__lt=cutoff)
+        .filter(~Exists(handled))
+        .values("lead_department")
+        .order_by()
+        .annotate(count=Count("id"))
+    )
+    return {row["lead_department"]: {"count": row["count"]} for row in qs}
+
+
+def fatal_accidents(scope: Scope) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Accidents with deaths in the period, by the unit's lead department and by area."""
+    qs = scope.accidents().filter(occurred_on__range=(scope.start, scope.end), deaths__gt=0)
+    aggregates = {"count": Count("id"), "deaths": Sum("deaths")}
+    by_dept = _grouped(qs.filter(unit__isnull=False), "unit__lead_department", aggregates)
+    by_area = _grouped(qs, "area", aggregates)
+    return by_dept, by_area
+
+
+def _table(
+    scope: Scope,
+    *,
+    hazard_key: str,
+    inspection_key: str,
+    param: str,
+    major_overdue_days: int,
+) -> dict[int, dict]:
+    hazards = _grouped(
+        _relevant(scope, scope.hazards()),
+        hazard_key,
+        hazard_counts(scope, major_overdue_days=major_overdue_days),
+    )
+    qs, aggregates = _inspection_counts(scope)
+    inspections = _grouped(qs, inspection_key, aggregates)
+    rows = {}
+    for pk in set(hazards) | set(inspections):
+        if pk is None:
+            continue
+        row = hazard_figures(
+            hazards.get(pk, {}), scope, [(param, str(pk))], major_overdue_days=major_overdue_days
+        )
+        row.update({key: int(inspections.get(pk, {}).get(key) or 0) for key in INSPECTION_KEYS})
+        rows[pk] = row
+    return rows
+
+
+def _empty_row(scope: Scope, param: str, pk: int, *, major_overdue_days: int) -> dict:
+    row = hazard_figures({}, scope, [(param, str(pk))], major_overdue_days=major_overdue_days)
+    row.update(dict.fromkeys(INSPECTION_KEYS, 0))
+    return row
+
+
+def by_department(scope: Scope, *, major_overdue_days: int, untouched_days: int) -> list[dict]:
+    """One row per department that regulates or is a street office, hazards by 首办 department,
+    inspections by the inspecting department; plus what the 通报批评 / 一票否决 rules read."""
+    rows = _table(
+        scope,
+        hazard_key="lead_department",
+        inspection_key="department",
+        param="department",
+        major_overdue_days=major_overdue_days,
+    )
+    untouched = escalated_untouched(scope, days=untouched_days)
+    fatal_dept, fatal_area = fatal_accidents(scope)
+    enforcement_rows = _grouped(scope.enforcement(), "department", {"count": Count("id")})
+    departments = Department.objects.exclude(
+        kind__in=[Department.Kind.OFFICE, Department.Kind.SUPERVISION]
+    ).values("id", "name", "short_name", "kind", "area_id")
+    result = []
+    for dept in departments:
+        row = rows.get(dept["id"]) or _empty_row(
+            scope, "department", dept["id"], major_overdue_days=major_overdue_days
+        )
+        # A street office answers for accidents in its area; a regulator for its units'.
+        fatal = (
+            fatal_area.get(dept["area_id"], {})
+            if dept["kind"] == Department.Kind.STREET
+            else fatal_dept.get(dept["id"], {})
+        )
+        row.update(
+            id=dept["id"],
+            name=dept["name"],
+            short_name=dept["short_name"] or dept["name"],
+            kind=dept["kind"],
+            enforcement=int(enforcement_rows.get(dept["id"], {}).get("count") or 0),
+            escalated_untouched=untouched.get(dept["id"], {}).get("count", 0),
+            fatal_accidents=int(fatal.get("count") or 0),
+            fatal_deaths=int(fatal.get("deaths") or 0),
+        )
+        if dept["kind"] in (Department.Kind.REGULATOR, Department.Kind.STREET) or _active(row):
+            result.append(row)
+    return result
+
+
+def _active(row: dict) -> bool:
+    return bool(row["found"]["value"] or row["open"]["value"] or row["inspections"])
+
+
+def by_area(scope: Scope, *, major_overdue_days: int) -> list[dict]:
+    rows = _table(
+        scope,
+        hazard_key="unit__area",
+        inspection_key="unit__area",
+        param="area",
+        major_overdue_days=major_overdue_days,
+    )
+    _, fatal_area = fatal_accidents(scope)
+    period = _grouped(
+        scope.accidents().filter(occurred_on__range=(scope.start, scope.end)),
+        "area",
+        {"count": Count("id"), "deaths": Sum("deaths"), "injuries": Sum("injuries")},
+    )
+    areas = Area.objects.all()
+    if scope.area_id:
+        areas = areas.filter(pk=scope.area_id)
+    result = []
+    for area in areas.values("id", "name"):
+        row = rows.get(area["id"]) or _empty_row(
+            scope, "area", area["id"], major_overdue_days=major_overdue_days
+        )
+        acc = period.get(area["id"], {})
+        row.update(
+            id=area["id"],
+            name=area["name"],
+            accidents=int(acc.get("count") or 0),
+            deaths=int(acc.get("deaths") or 0),
+            injuries=int(acc.get("injuries") or 0),
+        )
+        result.append(row)
+    return result
+
+
+def by_category(scope: Scope, *, major_overdue_days: int) -> list[dict]:
+    rows = _table(
+        scope,
+        hazard_key="unit__category",
+        inspection_key="unit__category",
+        param="category",
+        major_overdue_days=major_overdue_days,
+    )
+    result = []
+    for cat in Category.objects.values("id", "name", "is_key"):
+        if cat["id"] not in rows:
+            continue
+        row = rows[cat["id"]]
+        row.update(id=cat["id"], name=cat["name"], is_key=cat["is_key"])
+        result.append(row)
+    return result
+
+
+def coverage(scope: Scope) -> list[dict]:
+    """Units inspected in the period against the units on the register, per key category
+    (or the campaign's target categories)."""
+    categories = Category.objects.filter(is_key=True)
+    if scope.campaign_id:
+        targeted = Category.objects.filter(campaign=scope.campaign_id)
+        if targeted.exists():
+            categories = targeted
+    units = Unit.objects.exclude(status=Unit.Status.CLOSED)
+    if scope.area_id:
+        units = units.filter(area_id=scope.area_id)
+    totals = _grouped(units, "category", {"total": Count("id")})
+    inspected = _grouped(
+        scope.inspections(), "unit__category", {"inspected": Count("unit", distinct=True)}
+    )
+    result = []
+    for cat in categories.order_by("sort_order", "id").values("id", "name"):
+        total = int(totals.get(cat["id"], {}).get("total") or 0)
+        done = int(inspected.get(cat["id"], {}).get("inspected") or 0)
+        result.append(
+            {
+                "id": cat["id"],
+                "name": cat["name"],
+                "total": total,
+                "inspected": done,
+                "rate": percent(min(done, total), total),
+                "never": max(total - done, 0),
+            }
+        )
+    return result
+
+
+LIST_FIELDS = (
+    "id",
+    "number",
+    "unit__name",
+    "unit__area__name",
+    "unit__category__name",
+    "location",
+    "description",
+    "level",
+    "hazard_type",
+    "lead_department__name",
+    "responsible_person",
+    "found_on",
+    "deadline",
+    "original_deadline",
+    "status",
+    "listed_document",
+    "escalated_at",
+)
+
+
+def overdue_hazards(scope: Scope) -> QuerySet:
+    return (
+        scope.hazards()
+        .filter(status__in=CLOCK, deadline__lt=scope.today)
+        .order_by("deadline", "id")
+        .values(*LIST_FIELDS)
+    )
+
+
+def open_major_hazards(scope: Scope) -> QuerySet:
+    return (
+        scope.hazards()
+        .filter(status__in=OPEN, level=Hazard.Level.MAJOR)
+        .order_by("deadline", "id")
+        .values(*LIST_FIELDS)
+    )
+
+
+def list_row(row: dict, today: datetime.date) -> dict:
+    """A hazard row as JSON for the capped lists in the PDF and the .xlsx attachment."""
+    deadline = row["deadline"]
+    overdue_days = (
+        (today - deadline).days if deadline and row["status"] in CLOCK and deadline < today else 0
+    )
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "unit": row["unit__name"],
+        "area": row["unit__area__name"],
+        "category": row["unit__category__name"],
+        "location": row["location"],
+        "description": row["description"],
+        "level": Hazard.Level(row["level"]).label,
+        "type": Hazard.Type(row["hazard_type"]).label,
+        "department": row["lead_department__name"],
+        "responsible": row["responsible_person"],
+        "found_on": row["found_on"].isoformat(),
+        "deadline": deadline.isoformat() if deadline else "",
+        "original_deadline": row["original_deadline"].isoformat()
+        if row["original_deadline"]
+        else "",
+        "overdue_days": overdue_days,
+        "status": Hazard.Status(row["status"]).label,
+        "listed_document": row["listed_document"],
+        "escalated": bool(row["escalated_at"]),
+    }
+
+
+def capped_list(qs: QuerySet, scope: Scope, cap: int) -> dict:
+    return {
+        "rows": [list_row(row, scope.today) for row in qs[:cap]],
+        "total": qs.count(),
+    }
+
+
+def period_label(start: datetime.date, end: datetime.date) -> str:
+    """ "2026年3月", "2026年第一季度", "2026年", or "2026年3月1日至3月15日"."""
+    last_of_month = (end.replace(day=28) + datetime.timedelta(days=4)).replace(
+        day=1
+    ) - datetime.timedelta(days=1)
+    whole_months = start.day == 1 and end == last_of_month and start.year == end.year
+    if whole_months:
+        if start.month == 1 and end.month == 12:
+            return f"{start.year}年"
+        if start.month == end.month:
+            return f"{start.year}年{start.month}月"
+        if (start.month - 1) % 3 == 0 and end.month == start.month + 2:
+            quarter = "一二三四"[(start.month - 1) // 3]
+            return f"{start.year}年第{quarter}季度"
+        return f"{start.year}年{start.month}月至{end.month}月"
+    if start.year == end.year:
+        return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
+    return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
+
+
+def chinese_date(day: datetime.date) -> str:
+    """Dates in official documents are written in Arabic numerals: 2026年11月29日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def compute(scope: Scope, *, major_overdue_days: int, untouched_days: int, list_cap: int) -> dict:
+    """Every figure a bulletin prints, as JSON."""
+    return {
+        "period": {
+            "start": scope.start.isoformat(),
+            "end": scope.end.isoformat(),
+            "today": scope.today.isoformat(),
+            "label": period_label(scope.start, scope.end),
+            "today_label": chinese_date(scope.today),
+        },
+        "scope": {"campaign": scope.campaign_id, "area": scope.area_id},
+        "summary": summary(scope, major_overdue_days=major_overdue_days),
+        "enforcement": enforcement(scope),
+        "accidents": accidents(scope),
+        "by_department": by_department(
+            scope, major_overdue_days=major_overdue_days, untouched_days=untouched_days
+        ),
+        "by_area": by_area(scope, major_overdue_days=major_overdue_days),
+        "by_category": by_category(scope, major_overdue_days=major_overdue_days),
+        "coverage": coverage(scope),
+        "overdue_list": capped_list(overdue_hazards(scope), scope, list_cap),
+        "major_list": capped_list(open_major_hazards(scope), scope, list_cap),
+    }

@@ -1,0 +1,186 @@
+"""通报 pages: list, create, preview (with the text editor), circulate, downloads."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from anjian.lists import FilteredListView
+
+from .. import bulletins
+from ..forms_bulletins import BulletinCreateForm, BulletinFilter, BulletinTextForm
+from ..models import Bulletin
+from ..tasks.bulletins import enqueue_build, enqueue_render
+
+B = Bulletin.Status
+
+
+def _get_bulletin_for_user(request, pk: int) -> Bulletin:
+    return get_object_or_404(
+        Bulletin.objects.visible_to(request.user).select_related(
+            "campaign", "area", "supersedes", "created_by", "circulated_by"
+        ),
+        pk=pk,
+    )
+
+
+def _require_office(request) -> None:
+    if not request.user.is_office:
+        raise PermissionDenied("只有安委办可以编制和印发通报")
+
+
+class BulletinListView(FilteredListView):
+    template_name = "bulletins/list.html"
+    filterset_class = BulletinFilter
+    sort_fields = {
+        "created": ("created_at", "id"),
+        "circulated": ("circulated_at", "id"),
+        "period": ("period_start", "id"),
+    }
+    default_sort = "-created"
+    paginate_by = 30
+
+    def get_base_queryset(self):
+        return Bulletin.objects.visible_to(self.request.user).select_related(
+            "created_by", "supersedes"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = self.request.user.is_office
+        return context
+
+
+bulletin_list = BulletinListView.as_view()
+
+
+def bulletin_create(request):
+    _require_office(request)
+    form = BulletinCreateForm(request.POST or None, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulletin = bulletins.create_bulletin(
+                actor=request.user,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                campaign=form.cleaned_data["campaign"],
+                area=form.cleaned_data["area"],
+                supersedes=form.cleaned_data["supersedes"],
+            )
+        except bulletins.BulletinError as exc:
+            form.add_error(None, str(exc))
+        else:
+            enqueue_build(bulletin.pk)
+            messages.info(request, "通报已提交生成，统计和排版需要几秒钟")
+            return redirect("bulletin_detail", pk=bulletin.pk)
+    return render(request, "bulletins/form.html", {"form": form})
+
+
+def bulletin_detail(request, pk: int):
+    bulletin = _get_bulletin_for_user(request, pk)
+    editable = request.user.is_office and bulletin.status != B.CIRCULATED
+    text_form = None
+    if editable:
+        text_form = BulletinTextForm(request.POST or None, instance=bulletin)
+        if request.method == "POST" and text_form.is_valid():
+            try:
+                bulletins.update_texts(
+                    bulletin_id=bulletin.pk,
+                    actor=request.user,
+                    **{f: text_form.cleaned_data[f] for f in bulletins.EDITABLE_TEXTS},
+                )
+            except bulletins.BulletinError as exc:
+                messages.error(request, str(exc))
+            else:
+                enqueue_render(bulletin.pk)
+                messages.success(request, "正文已保存，PDF 已按新正文重新排版")
+            return redirect("bulletin_detail", pk=bulletin.pk)
+    elif request.method == "POST":
+        raise PermissionDenied("已印发的通报不能修改")
+    context = {
+        "bulletin": bulletin,
+        "text_form": text_form,
+        "can_circulate": request.user.is_office and bulletin.status == B.READY,
+        "can_regenerate": request.user.is_office and bulletin.status != B.CIRCULATED,
+        "has_document": bool(bulletin.stats) and bulletin.status in (B.READY, B.CIRCULATED),
+        "superseded_by": list(bulletin.superseded_by.filter(status=B.CIRCULATED)),
+    }
+    if context["has_document"]:
+        context.update(bulletins.document_context(bulletin, links=True))
+        context["bulletin"] = bulletin
+    return render(request, "bulletins/detail.html", context)
+
+
+@require_POST
+def bulletin_circulate(request, pk: int):
+    bulletin = _get_bulletin_for_user(request, pk)
+    _require_office(request)
+    try:
+        bulletin = bulletins.circulate(bulletin_id=bulletin.pk, actor=request.user)
+    except bulletins.BulletinError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已印发：{bulletin.number}")
+    return redirect("bulletin_detail", pk=bulletin.pk)
+
+
+@require_POST
+def bulletin_regenerate(request, pk: int):
+    bulletin = _get_bulletin_for_user(request, pk)
+    _require_office(request)
+    try:
+        bulletins.regenerate(bulletin_id=bulletin.pk, actor=request.user)
+    except bulletins.BulletinError as exc:
+        messages.error(request, str(exc))
+    else:
+        enqueue_build(bulletin.pk)
+        messages.info(request, "正在按最新数据重新生成")
+    return redirect("bulletin_detail", pk=bulletin.pk)
+
+
+def _download(file_field, filename: str, content_type: str) -> FileResponse:
+    if not file_field:
+        raise Http404("文件尚未生成")
+    try:
+        handle = file_field.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在") from None
+    # FileResponse writes filename*=utf-8''… (RFC 5987) for the Chinese name.
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+
+
+def bulletin_pdf(request, pk: int):
+    bulletin = _get_bulletin_for_user(request, pk)
+    if bulletin.status not in (B.READY, B.CIRCULATED):
+        raise Http404("通报尚未生成")
+    return _download(bulletin.pdf, bulletins.pdf_filename(bulletin), "application/pdf")
+
+
+def bulletin_attachment(request, pk: int):
+    bulletin = _get_bulletin_for_user(request, pk)
+    if bulletin.status not in (B.READY, B.CIRCULATED):
+        raise Http404("通报尚未生成")
+    return _download(
+        bulletin.attachment,
+        bulletins.attachment_filename(bulletin),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def latest_circulated(user, limit: int = 5) -> list[Bulletin]:
+    """For the home page card: served by the partial index on circulated_at."""
+    return list(
+        Bulletin.objects.visible_to(user)
+        .filter(status=B.CIRCULATED)
+        .order_by("-circulated_at")
+        .only("id", "number", "title", "circulated_at")[:limit]
+    )
+
+
+def home_card(user) -> dict | None:
+    """Leaders (and the other district-wide roles) see the latest circulated bulletins."""
+    if not user.sees_everything:
+        return None
+    return {"template": "bulletins/_home_card.html", "bulletins": latest_circulated(user)}
