@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 1000
+# A 100k-row ledger takes a few minutes; a claim older than this belongs to a lost worker.
+STALE_CLAIM = datetime.timedelta(minutes=30)
 
 # Column headings as offices name them (REFERENCE.md, "Hazard ledger columns used in practice").
 HEADERS = [
@@ -224,9 +226,16 @@ def params_querydict(params: dict) -> QueryDict:
 
 def run_export_job(job_id: int) -> None:
     """Write a queued export to MEDIA_ROOT/exports/ and tell the user. Safe to run twice: a
-    job another run already claimed (or finished) is left alone."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING
+    job another run already claimed (or finished) is left alone — unless its claim is so old
+    that the worker holding it must have died (the broker then redelivers the task)."""
+    stale = timezone.now() - STALE_CLAIM
+    claimed = (
+        ExportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=ExportJob.Status.PENDING)
+            | Q(status=ExportJob.Status.RUNNING, created_at__lt=stale)
+        )
+        .update(status=ExportJob.Status.RUNNING, done=0)
     )
     if not claimed:
         return

@@ -288,3 +288,15 @@ def test_job_reapplies_scope_and_runs_once(inspector_b, sample, media):
     exports.run_export_job(job.pk)
     assert Notification.objects.filter(user=inspector_b, kind="export").count() == 1
     assert len(list((media / "exports").rglob("*.xlsx"))) == 1
+
+
+@pytest.mark.django_db
+def test_job_claimed_by_a_lost_worker_is_taken_over_later(office, sample, media, time_machine):
+    job = ExportJob.objects.create(user=office, params={}, status=ExportJob.Status.RUNNING)
+    exports.run_export_job(job.pk)  # a fresh claim: another worker is on it
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.RUNNING and not job.file
+    time_machine.move_to(job.created_at + datetime.timedelta(minutes=31), tick=False)
+    exports.run_export_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE and (media / job.file).exists()
