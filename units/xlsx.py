@@ -259,16 +259,13 @@ def read_sheet(source: str | IO[bytes], *, max_rows: int) -> Sheet:
         header_row, headers, positions, ignored = _find_header(rows)
         data: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(rows, start=header_row + 1):
-            if not any(cell_text(v) for v in values):
+            cells = {f: values[i] if i < len(values) else None for f, i in positions.items()}
+            # Ledgers often number blank rows in advance (序号 1…100): such a row is still empty.
+            if not any(cell_text(v) for v in cells.values()):
                 continue
             if len(data) >= max_rows:
                 raise ImportFileError(f"数据超过{max_rows}行的上限，请拆分为多个文件分批导入")
-            data.append(
-                (
-                    number,
-                    {f: values[i] if i < len(values) else None for f, i in positions.items()},
-                )
-            )
+            data.append((number, cells))
         return Sheet(
             title=worksheet.title,
             header_row=header_row,
@@ -490,7 +487,8 @@ def validate(sheet: Sheet) -> ImportReport:
         kept = [(u, r) for u, r in zip(report.units, report.unit_rows, strict=True) if r not in bad]
         report.units = [u for u, _ in kept]
         report.unit_rows = [r for _, r in kept]
-        report.errors.sort(key=lambda issue: issue.row or 0)
+        order = {column(f): i for i, f in enumerate(COLUMN_BY_FIELD)}
+        report.errors.sort(key=lambda issue: (issue.row or 0, order.get(issue.column, len(order))))
     return report
 
 
@@ -561,7 +559,10 @@ def write_template(fileobj: IO[bytes]) -> None:
             sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
 
-    category = categories[0] if categories else None
+    category = next(
+        (c for c in categories if c.code == "furniture-market"),
+        categories[0] if categories else None,
+    )
     example = {
         "name": f"{EXAMPLE_PREFIX}：兴华家具城（导入前删除本行）",
         "credit_code": make_credit_code("91210106", "MA0Q7X3B"),

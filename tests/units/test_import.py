@@ -135,6 +135,14 @@ def test_office_imports_units_after_preview(login, office, area, media):
 
 
 @pytest.mark.django_db
+def test_an_upload_spooled_to_disk_is_read_the_same(login, office, settings, area):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload becomes a TemporaryUploadedFile
+    client = login(office)
+    assert upload(client, workbook_bytes([row("甲", code(1))])).status_code == 302
+    assert client.get(reverse("units:import_preview")).context["report"].ok
+
+
+@pytest.mark.django_db
 def test_any_bad_row_imports_nothing_and_names_row_column_and_reason(login, office, area):
     client = login(office)
     bad_check_digit = code(2)[:17] + ("0" if code(2)[17] != "0" else "1")
@@ -168,6 +176,8 @@ def test_any_bad_row_imports_nothing_and_names_row_column_and_reason(login, offi
     assert any(r == 8 and c == "属地（街道）" and "火星街道" in m for r, c, m in found)
     assert (9, "经营状态", "只能填写：在营、停产整顿、关闭取缔") in found
     assert any(r == 9 and c == "牵头部门" and "不存在局" in m for r, c, m in found)
+    # Within a row, problems follow the template's column order.
+    assert [c for r, c, _ in found if r == 9] == ["牵头部门", "经营状态"]
     assert any(r == 10 and c == "统一社会信用代码" and "必须填写" in m for r, c, m in found)
     assert 3 not in {r for r, _, _ in found}
     page = preview.content.decode()
@@ -255,10 +265,14 @@ def test_header_and_value_aliases_offices_use_are_accepted(login, office, area):
             "消防救援大队",
             "√",
         ],
+        # Numbered in advance but never filled in: not a data row.
+        [4, None, None, None, None, None, None, None, None, None],
+        [5],
     ]
     upload(client, workbook_bytes(rows, headers=headers))
     preview = client.get(reverse("units:import_preview"))
     assert issues(preview) == []
+    assert preview.context["report"].row_count == 3
     assert preview.context["report"].sheet.ignored == ["序号"]
     assert preview.context["report"].sheet.headers["area"] == "属地\n（镇街）"
     confirm(client)
