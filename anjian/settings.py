@@ -211,6 +211,10 @@ EMAIL_BACKEND = env_str(
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend",
 )
+# Directory of the file backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend),
+# e.g. to inspect the mails a worker sent.
+if env_str("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 
 # Celery: without REDIS_URL tasks run inline in the web process.
 REDIS_URL = env_str("REDIS_URL", "")
