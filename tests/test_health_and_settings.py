@@ -33,6 +33,8 @@ _RUN_ENV = {
     "REDIS_URL",
     "CI",
     "DJANGO_SETTINGS_MODULE",
+    # Set by the browser tests' conftest; `check --deploy` rightly warns about it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread
 # with a running loop unless told this is deliberate. Set before Django handles any query.
@@ -53,18 +54,31 @@ _FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(django_db_setup, django_db_blocker) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)"
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(f"CI=true and {message}; browser tests must run in CI", pytrace=False)
         pytest.skip(message)
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        # From here on this thread runs in the fresh contextvars context of Playwright's greenlet,
+        # where Django creates new connection objects. They must carry the migrated data that
+        # serialized rollback restores, or every later transactional test starts empty.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
+        # Connections opened in this context would keep PostgreSQL from dropping the test database.
+        with django_db_blocker.unblock():
+            connections.close_all()
 
 
 def _failure_shot(request: pytest.FixtureRequest, page: Page) -> None:
