@@ -342,12 +342,13 @@ def _governance_plan_missing(hazard: Hazard) -> list[str]:
 @transaction.atomic
 def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Iterable = ()) -> Hazard:
     """整改完成, with after-photos as evidence; someone else verifies it."""
-    from .photos import save_photo
+    from .photos import discard_files, prepare_photo, save_photo
 
     hazard = _lock(hazard_id, version)
     _authorize(actor, "report_done", hazard)
     note = _required(note, "请说明整改情况")
-    photos = list(photos)
+    # Every photo is validated before anything is written, so one bad file stores nothing.
+    photos = [(upload, prepare_photo(upload)) for upload in photos]
     has_after = hazard.photos.filter(kind="after").exists()
     if not photos and not has_after:
         raise Invalid("请上传整改后照片")
@@ -366,8 +367,22 @@ def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Itera
         note=note,
         update_fields=["reported_done_by", "reported_done_at"],
     )
-    for upload in photos:
-        save_photo(hazard=hazard, upload=upload, kind="after", user=actor, event=event)
+    saved = []
+    try:
+        for upload, prepared in photos:
+            saved.append(
+                save_photo(
+                    hazard=hazard,
+                    upload=upload,
+                    kind="after",
+                    user=actor,
+                    event=event,
+                    prepared=prepared,
+                )
+            )
+    except Exception:
+        discard_files(saved)
+        raise
     return hazard
 
 
