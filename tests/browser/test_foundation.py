@@ -11,7 +11,8 @@ ROLES = ["inspector_a", "office", "supervisor", "leader", "admin_user"]
 
 
 def _open_unit_list(page: Page, live_url: str) -> None:
-    page.get_by_role("link", name="查看单位").click()
+    """Through the navigation bar, as a user would (on a phone its menu must be open)."""
+    page.locator("#mainnav").get_by_role("link", name="单位", exact=True).click()
     page.wait_for_url(f"{live_url}/units/")
     expect(page.get_by_role("heading", name="生产经营单位")).to_be_visible()
 
@@ -63,14 +64,6 @@ def test_each_role_reads_unit_list_on_phone(
     user = request.getfixturevalue(role)
     login(page, live_url, user.username)
 
-    _open_unit_list(page, live_url)
-    visible, hidden = _scope(role, unit_of_a, unit_of_b)
-    _assert_rows(page, visible, hidden)
-
-    # The table fits the phone: no sideways scrolling of the whole page.
-    page_width = page.evaluate("document.documentElement.scrollWidth")
-    assert page_width <= 390, f"unit list is {page_width}px wide on a 390px phone"
-
     # On a phone the menu is collapsed behind the toggler; opening it shows who is logged in.
     toggler = page.locator(".navbar-toggler")
     current = page.get_by_test_id("current-user")
@@ -79,6 +72,15 @@ def test_each_role_reads_unit_list_on_phone(
     toggler.click()
     expect(current).to_be_visible()
     expect(current).to_contain_text(user.name)
+
+    _open_unit_list(page, live_url)
+    visible, hidden = _scope(role, unit_of_a, unit_of_b)
+    _assert_rows(page, visible, hidden)
+    expect(current).to_be_hidden()  # a new page starts with the menu collapsed again
+
+    # The table fits the phone: no sideways scrolling of the whole page.
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 390, f"unit list is {page_width}px wide on a 390px phone"
     shot(page, f"foundation-phone-units-{user.role}")
 
 
