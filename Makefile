@@ -38,7 +38,10 @@ system-test:
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "安检 needs Python 3.11 (found %s)" % sys.version.split()[0])'
+	@command -v $(PYTHON) >/dev/null || { echo "安检 needs Python 3.11: $(PYTHON) not found (PYTHON=python3.11 make …)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "安检 needs Python 3.11 (found %s); try PYTHON=python3.11" % sys.version.split()[0])'
+	@# Debian/Ubuntu ship the venv module (ensurepip) separately, as python3.11-venv.
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || APT_PACKAGES="python3.11-venv" sh -c "$$SYSTEM_DEPS"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
