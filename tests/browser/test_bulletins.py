@@ -1,0 +1,96 @@
+"""通报 end to end: the office builds, previews and circulates; the leader downloads the PDF."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from inspections.models import Hazard
+from tests import factories
+from tests.browser.helpers import login, shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def month_of_records(inspector_a, unit_of_a):
+    """Hazards found last month: one closed, one overdue, one major still open."""
+    today = timezone.localdate()
+    found = today.replace(day=1) - datetime.timedelta(days=20)
+    insp = factories.inspection(unit_of_a, inspector_a, date=found)
+    factories.hazard(
+        unit_of_a,
+        inspector_a,
+        inspection=insp,
+        status=Hazard.Status.CLOSED,
+        closed_at=timezone.now(),
+    )
+    factories.hazard(
+        unit_of_a, inspector_a, inspection=insp, deadline=found + datetime.timedelta(days=1)
+    )
+    factories.hazard(
+        unit_of_a,
+        inspector_a,
+        inspection=insp,
+        level=Hazard.Level.MAJOR,
+        deadline=today + datetime.timedelta(days=30),
+    )
+    return found
+
+
+def test_office_builds_previews_circulates_and_leader_downloads(
+    page: Page, browser: Browser, live_url, office, leader, month_of_records, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    login(page, live_url, office.username)
+    page.get_by_role("link", name="通报", exact=True).click()
+    expect(page.get_by_role("heading", name="通报")).to_be_visible()
+    page.get_by_role("link", name="新建通报").click()
+    # The form proposes last month; the build runs inline (no broker in tests).
+    page.get_by_role("button", name="生成通报").click()
+    expect(page.get_by_test_id("bulletin-status")).to_have_text("待印发", timeout=60_000)
+
+    preview = page.get_by_test_id("bulletin-preview")
+    expect(preview).to_contain_text("区安全生产委员会办公室")
+    expect(preview.get_by_test_id("summary")).to_contain_text("发现隐患3项")
+    # A figure opens the ledger with the same count.
+    found = preview.get_by_test_id("summary").locator("a.fig").first
+    expect(found).to_have_text("3")
+    shot(page, "bulletin-preview-office")
+    with page.expect_navigation():
+        found.click()
+    expect(page.get_by_text("共 3 条")).to_be_visible()
+    page.go_back()
+
+    page.get_by_label("二、存在问题").fill("一是个别单位整改不及时。")
+    page.get_by_role("button", name="保存文字").click()
+    expect(page.get_by_test_id("bulletin-preview")).to_contain_text("一是个别单位整改不及时。")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("circulate").click()
+    year = timezone.localdate().year
+    number = f"安委办通报〔{year}〕1号"
+    expect(page.get_by_test_id("bulletin-number")).to_have_text(number, timeout=60_000)
+    expect(page.get_by_test_id("bulletin-status")).to_have_text("已印发")
+    expect(page.get_by_test_id("text-form")).to_have_count(0)
+
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
+    )
+    leader_page = context.new_page()
+    try:
+        login(leader_page, live_url, leader.username)
+        card = leader_page.get_by_test_id("bulletin-card")
+        expect(card).to_contain_text(number)
+        shot(leader_page, "bulletin-leader-home")
+        with leader_page.expect_download() as info:
+            card.get_by_role("link", name="PDF").click()
+        download = info.value
+        assert download.suggested_filename.startswith(number)
+        assert download.suggested_filename.endswith(".pdf")
+        path = Path(download.path())
+        assert path.read_bytes()[:4] == b"%PDF"
+    finally:
+        context.close()
