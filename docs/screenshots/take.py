@@ -1,7 +1,7 @@
 """Retake the README screenshots from a running demo (`make run`, demo logins).
 
-    PORT=8123 make run &
-    .venv/bin/python docs/screenshots/take.py http://127.0.0.1:8123
+PORT=8123 make run &
+.venv/bin/python docs/screenshots/take.py http://127.0.0.1:8123
 """
 
 import sys
@@ -32,9 +32,7 @@ def main(base: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for kind, options, user in [("desktop", DESKTOP, "office"), ("phone", PHONE, "fire1")]:
-            context = browser.new_context(
-                locale="zh-CN", timezone_id="Asia/Shanghai", **options
-            )
+            context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
             page = context.new_page()
             page.goto(f"{base}/accounts/login/")
             page.screenshot(path=str(HERE / f"login-{kind}.png"))
