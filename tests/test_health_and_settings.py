@@ -153,6 +153,7 @@ def test_check_deploy_fails_when_https_is_switched_off():
         ({"SECURE_HTTPS": "oui"}, "SECURE_HTTPS must be a boolean"),
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be an integer"),
         ({"REMINDER_HOUR": "8am"}, "REMINDER_HOUR must be an integer"),
+        ({"BULLETIN_PRAISE_MIN_RATE": "高"}, "BULLETIN_PRAISE_MIN_RATE must be a number"),
         ({"SECRET_KEY": ""}, "SECRET_KEY must be set when DEBUG is off"),
         ({"DATABASE_URL": "mysql://db/anjian"}, "DATABASE_URL must be a postgres:// URL"),
     ],
