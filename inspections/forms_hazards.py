@@ -97,6 +97,9 @@ class AssignForm(ActionForm):
         data = super().clean()
         if not data.get("deadline") and not data.get("working_days"):
             self.add_error("deadline", "请填写整改期限（日期或工作日数）")
+        # The workflow accepts past dates (history imports); a person assigning today may not.
+        elif data.get("deadline") and data["deadline"] < timezone.localdate():
+            self.add_error("deadline", "整改期限不能早于今天")
         return data
 
 

@@ -27,6 +27,11 @@ def act_url(hazard: Hazard, action: str) -> str:
     return reverse("hazard_act", kwargs={"pk": hazard.pk, "action": action})
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def hazard(unit_of_a, inspector_a):
     return factories.registered_hazard(unit_of_a, inspector_a)
@@ -110,6 +115,22 @@ def test_office_assigns_through_the_form(login, office, hazard, safety_dept):
     )
     page = login(office).get(response["Location"]).content.decode()
     assert "已交办" in page and "王五" in page
+
+
+def test_assign_with_a_past_deadline_is_refused_next_to_the_field(login, office, hazard, fire_dept):
+    response = login(office).post(
+        act_url(hazard, "assign"),
+        {
+            "version": hazard.version,
+            "lead_department": fire_dept.pk,
+            "responsible_person": "王五",
+            "deadline": (TODAY() - datetime.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "整改期限不能早于今天" in response.content.decode()
+    hazard.refresh_from_db()
+    assert hazard.status == S.REGISTERED
 
 
 def test_assign_by_working_days(login, office, hazard, fire_dept):
