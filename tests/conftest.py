@@ -5,6 +5,13 @@ import pytest
 from tests import factories
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # PBKDF2 costs ~0.8 s a user on these machines; tests hash many personas, not real secrets.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def fire_dept(db):
     return factories.department("消防")
