@@ -7,11 +7,21 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from anjian.celery import app as celery_app
 from inspections.models import Hazard
 from tests import factories
 from tests.browser.helpers import login, shot
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """The live server builds inline even when REDIS_URL (CI) turned eager mode off."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

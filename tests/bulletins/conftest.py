@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from anjian.celery import app as celery_app
 from inspections.models import Accident, EnforcementAction, Hazard, HazardEvent
 from inspections.stats import Scope
 from tests import factories
@@ -34,6 +35,16 @@ def days(n: int) -> datetime.date:
 
 def at(n: int, hour: int = 10) -> datetime.datetime:
     return datetime.datetime.combine(days(n), datetime.time(hour), tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Build tasks run in-process even when REDIS_URL (CI) turned eager mode off: these tests
+    are about what the task does, not about the broker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -210,3 +210,21 @@ def test_campaign_title(district, office):
         actor=office, start=START, end=TODAY, campaign=campaign, area=area
     )
     assert b.title == "区安全生产委员会办公室关于兴华街道中秋国庆节前安全生产大检查情况的通报"
+
+
+def test_monthly_draft_is_on_the_beat_schedule_with_a_registered_task(settings):
+    from anjian.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["monthly-bulletin-draft"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].day_of_month == {1}
+
+
+@pytest.mark.django_db
+def test_auto_draft_task_drafts_and_builds(district, office, django_capture_on_commit_callbacks):
+    from inspections.tasks.bulletins import auto_draft_bulletin_task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        auto_draft_bulletin_task.delay()
+    drafted = Bulletin.objects.get()
+    assert drafted.period_start.isoformat() == "2026-05-01" and drafted.status == B.READY
