@@ -9,6 +9,7 @@ an HTML/ZIP/script): nothing of the original bytes survives. The name is a rando
 HEIC/HEIF (what many phones shoot) is decoded through pillow-heif when it is installed.
 """
 
+import contextlib
 import io
 import secrets
 import warnings
@@ -18,7 +19,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .models import HazardEvent, HazardPhoto
 
@@ -53,6 +54,18 @@ def _open(upload: IO[bytes]) -> Image.Image:
     return Image.open(upload, formats=ACCEPTED_FORMATS)
 
 
+@contextlib.contextmanager
+def _strict_decoding():
+    """Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would let a
+    truncated upload through; a check must decode strictly whoever imported what before."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def validate_image(upload) -> Image.Image:
     """The decoded image of `upload`, or a ValidationError in Chinese for the form field.
 
@@ -67,7 +80,7 @@ def validate_image(upload) -> Image.Image:
         )
     if size == 0:
         raise ValidationError("照片文件是空的", code="photo_empty")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _strict_decoding():
         # A bomb between MAX_IMAGE_PIXELS and twice that is only a warning to Pillow.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

@@ -87,6 +87,16 @@ def test_truncated_jpeg_is_refused_as_damaged():
     assert refusal(data[: len(data) // 2]) == "图片已损坏，无法读取"
 
 
+def test_truncated_jpeg_is_refused_even_after_weasyprint_loosened_pillow(monkeypatch):
+    import weasyprint  # noqa: F401 - importing it sets LOAD_TRUNCATED_IMAGES process-wide
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = jpeg_bytes((400, 300))
+    assert refusal(data[: len(data) // 2]) == "图片已损坏，无法读取"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
 def test_oversize_upload_is_refused_before_decoding(settings):
     settings.PHOTO_MAX_BYTES = 10 * 1024 * 1024
     data = jpeg_bytes((64, 48)) + b"\x00" * (10 * 1024 * 1024)
