@@ -138,15 +138,15 @@ def generate(count: int) -> None:
             'fire', lvl.level, '', '张三', '', d.deadline, d.deadline, '', '',
             (ARRAY['assigned','assigned','assigned','assigned','rectifying','rectifying',
                    'rectifying','rectifying','disposal','awaiting_verification'])
-                [(g / 7) %% 10 + 1],
+                [((g / 7) %% 10 + 1)::int],
             false, '', 0,
             CASE WHEN d.deadline < %(day)s::date - CASE lvl.level WHEN 'major' THEN %(major)s
                                                                ELSE %(general)s END
                  THEN now() END,
             '', '', '', '', 1, now(), now(), insp.lead_department_id, insp.unit_id, insp.id
-        FROM generate_series(1, %(count)s) AS g
+        FROM generate_series(1::bigint, %(count)s) AS g
         JOIN insp ON insp.k = g %% %(inspections)s
-        CROSS JOIN LATERAL (SELECT %(day)s::date + ((g * 7919) %% 100) - 40 AS deadline) d
+        CROSS JOIN LATERAL (SELECT %(day)s::date + (((g * 7919) %% 100) - 40)::int AS deadline) d
         CROSS JOIN LATERAL (SELECT CASE WHEN (g / 3) %% 20 = 0 THEN 'major' ELSE 'general' END
                             AS level) lvl
         """,
