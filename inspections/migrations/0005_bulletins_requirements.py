@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0004_ledger_export_jobs'),
+        ("inspections", "0004_ledger_export_jobs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bulletin',
-            name='requirements',
-            field=models.TextField(blank=True, verbose_name='下步工作要求'),
+            model_name="bulletin",
+            name="requirements",
+            field=models.TextField(blank=True, verbose_name="下步工作要求"),
         ),
     ]
