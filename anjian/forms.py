@@ -23,3 +23,15 @@ class StyledFilterSet(django_filters.FilterSet):
 
     def get_form_class(self):
         return type("StyledFilterForm", (StyledFormMixin, super().get_form_class()), {})
+
+
+class YesNoWidget(django_filters.widgets.BooleanWidget):
+    """BooleanWidget reading 全部/是/否; django-filter's own empty choice reads 未知 in Chinese.
+
+    Still accepts true/false/1/0 in the query string. only_yes drops 否 for "仅…" filters,
+    where 否 would mean the same as 全部."""
+
+    def __init__(self, attrs=None, *, only_yes: bool = False):
+        super().__init__(attrs)
+        choices = [("", "全部"), ("true", "是"), ("false", "否")]
+        self.choices = choices[:2] if only_yes else choices

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from anjian.forms import StyledFilterSet, StyledFormMixin
+from anjian.forms import StyledFilterSet, StyledFormMixin, YesNoWidget
 from units.models import Department, Unit, User
 
 from .models import Campaign, Hazard, Inspection
@@ -265,7 +265,7 @@ class InspectionFilter(StyledFilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     mine = django_filters.BooleanFilter(
-        label="仅我参与的", method="filter_mine", widget=django_filters.widgets.BooleanWidget()
+        label="仅我参与的", method="filter_mine", widget=YesNoWidget(only_yes=True)
     )
 
     class Meta:

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from anjian.forms import StyledFilterSet, StyledFormMixin
+from anjian.forms import StyledFilterSet, StyledFormMixin, YesNoWidget
 from units.models import Area, Department, Unit, User
 
 from . import enforcement
@@ -266,7 +266,7 @@ class AccidentFilter(UnitScopedFilterMixin, StyledFilterSet):
     with_deaths = django_filters.BooleanFilter(
         label="有死亡",
         method="filter_with_deaths",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=YesNoWidget(),
     )
     unit = _unit_filter()
 

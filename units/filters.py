@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from anjian.forms import StyledFilterSet
+from anjian.forms import StyledFilterSet, YesNoWidget
 
 from .models import Area, Category, Department, Unit
 
@@ -19,11 +19,9 @@ class UnitFilter(StyledFilterSet):
     key_only = django_filters.BooleanFilter(
         label="仅重点行业/场所",
         method="filter_key_only",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=YesNoWidget(only_yes=True),
     )
-    is_illegal = django_filters.BooleanFilter(
-        label="非法场所", widget=django_filters.widgets.BooleanWidget()
-    )
+    is_illegal = django_filters.BooleanFilter(label="非法场所", widget=YesNoWidget())
 
     class Meta:
         model = Unit

@@ -145,3 +145,16 @@ def test_residential_building_may_have_no_credit_code_but_a_company_must(login, 
         {**base, "name": "某化工厂", "category": factories.category("chemical").pk},
     )
     assert "必须填写统一社会信用代码" in bad.context["form"].errors["credit_code"][0]
+
+
+@pytest.mark.django_db
+def test_yes_no_filters_read_chinese_and_keep_true_false_values(login, office, unit_of_a):
+    illegal = factories.unit(is_illegal=True, credit_code="")
+    response = login(office).get(reverse("units:list"), {"is_illegal": "true"})
+    assert list(response.context["object_list"]) == [illegal]
+    html = response.content.decode()
+    assert "未知" not in html
+    assert '<option value="true" selected>是</option>' in html
+    assert '<option value="">全部</option>' in html
+    legal = login(office).get(reverse("units:list"), {"is_illegal": "false"}).context["object_list"]
+    assert illegal not in legal and unit_of_a in legal
