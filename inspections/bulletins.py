@@ -445,6 +445,8 @@ def attachment_xlsx(bulletin: Bulletin, scope: stats_module.Scope) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from units.xlsx import text_cell
+
     workbook = Workbook(write_only=True)
     sheets = [
         ("逾期未整改隐患", stats_module.overdue_hazards(scope)),
@@ -472,7 +474,7 @@ def attachment_xlsx(bulletin: Bulletin, scope: stats_module.Scope) -> bytes:
                 if key == "escalated":
                     value = "是" if value else ""
                 values.append(value)
-            sheet.append(values)
+            sheet.append([text_cell(sheet, value) for value in values])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

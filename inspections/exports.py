@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from units.models import User
+from units.xlsx import text_cell
 
 from .filters import ledger_queryset
 from .models import ExportJob, Hazard, HazardEvent, Notification
@@ -186,7 +187,7 @@ def write_ledger(
             if value is None:
                 cells.append(None)
                 continue
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = text_cell(sheet, value)
             if column in date_columns:
                 cell.number_format = DATE_FORMAT
             elif column == 20:

