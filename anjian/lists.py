@@ -13,6 +13,11 @@ class FilteredListView(ListView):
     default_sort: str = ""
     paginate_by = 50
     max_page_size = 200
+    # For large tables: count and slice on ids alone, then fetch the page's rows with their
+    # joins. A deep OFFSET with select_related joins every skipped row first
+    # (PERFORMANCE-NOTES: 373 ms vs 14 ms at OFFSET 200,000). Only for views whose rows need
+    # nothing from get_queryset() beyond filtering and ordering.
+    paginate_ids_first = False
 
     def get_base_queryset(self):
         raise NotImplementedError
@@ -44,6 +49,16 @@ class FilteredListView(ListView):
             queryset = queryset.order_by(*fields)
         return queryset
 
+    def paginate_queryset(self, queryset, page_size):
+        if not self.paginate_ids_first:
+            return super().paginate_queryset(queryset, page_size)
+        paginator = Paginator(queryset.values_list("pk", flat=True), page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        ids = list(page.object_list)
+        rows = {row.pk: row for row in self.get_base_queryset().filter(pk__in=ids)} if ids else {}
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
@@ -57,6 +72,3 @@ class FilteredListView(ListView):
             sortless_querystring=sortless.urlencode(),
         )
         return context
-
-
-__all__ = ["FilteredListView", "Paginator"]

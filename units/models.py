@@ -207,6 +207,8 @@ class Unit(models.Model):
             ),
         ]
         indexes = [
+            # Unit list page 1 for the office (everything, ordered by name, id).
+            models.Index(fields=["name", "id"], name="unit_name_idx"),
             # Unit list filtered by a department's scope, ordered by name.
             models.Index(fields=["lead_department", "name"], name="unit_dept_name_idx"),
             # Street office scope and the area filter.

@@ -20,6 +20,7 @@ class UnitListView(FilteredListView):
         "updated": ("-updated_at", "id"),
     }
     default_sort = "name"
+    paginate_ids_first = True
 
     def get_base_queryset(self):
         return Unit.objects.visible_to(self.request.user).select_related(
