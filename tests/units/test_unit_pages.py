@@ -46,13 +46,13 @@ def test_unit_list_query_count_is_constant(login, office, django_assert_max_num_
     client = login(office)
     for _ in range(3):
         factories.unit()
-    # session, user, user's department, unread notifications, count, rows, and the filter
-    # form's three choice lists.
-    with django_assert_max_num_queries(9):
+    # session, user, user's department, unread notifications, count, the page's ids, its rows,
+    # and the filter form's three choice lists.
+    with django_assert_max_num_queries(10):
         client.get(reverse("units:list"))
     for _ in range(60):
         factories.unit(category=factories.category("chemical"))
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("units:list"), {"key_only": "true", "sort": "-category"})
     assert response.status_code == 200
     assert len(response.context["object_list"]) == 50
