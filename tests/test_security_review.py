@@ -4,12 +4,13 @@ import datetime
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from inspections import bulletins
-from inspections.models import Bulletin
+from inspections.models import Bulletin, ExportJob
 from inspections.stats import Scope
 from tests import factories
 
@@ -83,3 +84,43 @@ def test_bulletin_attachment_writes_formula_like_text_as_text(inspector_a, unit_
     cells = _formula_like_cells(_workbook(content))
     assert {c.value for c in cells} == {FORMULA_NAME, "=1+1"}
     assert [c.data_type for c in cells] == ["s"] * len(cells)
+
+
+# --- a GET never starts background work ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_large_ledger_export_is_not_started_by_a_get(
+    login, office, inspector_a, unit_of_a, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_INLINE_MAX_ROWS = 1
+    factories.hazard(unit_of_a, inspector_a)
+    factories.hazard(unit_of_a, inspector_a)
+    client = login(office)
+
+    # A link (or an <img> on another site) only shows what would be exported.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        page = client.get(reverse("hazard_export"), {"sort": "deadline", "level": "general"})
+    assert page.status_code == 200
+    assert not ExportJob.objects.exists() and not callbacks
+    html = page.content.decode()
+    assert 'method="post"' in html and "csrfmiddlewaretoken" in html
+    assert 'name="sort" value="deadline"' in html and 'name="level" value="general"' in html
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("hazard_export"), {"sort": "deadline", "level": "general"})
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("hazard_export_job", args=[job.pk])
+    assert job.params == {"sort": ["deadline"], "level": ["general"]}
+    assert (job.user, job.total, len(callbacks)) == (office, 2, 1)
+
+
+@pytest.mark.django_db
+def test_ledger_export_post_without_csrf_token_is_refused(office, inspector_a, unit_of_a, settings):
+    settings.EXPORT_INLINE_MAX_ROWS = 0
+    factories.hazard(unit_of_a, inspector_a)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+    assert client.post(reverse("hazard_export")).status_code == 403
+    assert not ExportJob.objects.exists()

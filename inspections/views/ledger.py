@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from anjian.lists import FilteredListView
 
@@ -104,10 +104,15 @@ class HazardListView(FilteredListView):
 hazard_list = HazardListView.as_view()
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def hazard_export(request):
-    """Small ledgers download at once; large ones become an ExportJob run by a worker."""
-    filterset, queryset = ledger_queryset(request.user, request.GET)
+    """Small ledgers download at once; a large one becomes an ExportJob run by a worker. Only
+    a POST (with its CSRF token) queues a job: a GET — a link, a prefetch, an <img> on another
+    site — shows what would be exported and a button, and starts no background work."""
+    params = (request.POST if request.method == "POST" else request.GET).copy()
+    for key in ("page", "csrfmiddlewaretoken"):
+        params.pop(key, None)
+    filterset, queryset = ledger_queryset(request.user, params)
     total = queryset.count()
     if total <= settings.EXPORT_INLINE_MAX_ROWS:
         handle = exports.write_ledger_tempfile(queryset)
@@ -117,8 +122,14 @@ def hazard_export(request):
             filename=exports.ledger_filename(timezone.localdate()),
             content_type=exports.XLSX_CONTENT_TYPE,
         )
-    params = {key: request.GET.getlist(key) for key in request.GET if key != "page"}
-    job = ExportJob.objects.create(user=request.user, params=params, total=total)
+    if request.method != "POST":
+        fields = [(key, value) for key in params for value in params.getlist(key)]
+        return render(
+            request, "inspections/ledger_export_confirm.html", {"total": total, "fields": fields}
+        )
+    job = ExportJob.objects.create(
+        user=request.user, params={key: params.getlist(key) for key in params}, total=total
+    )
 
     from ..tasks.exports import run_export_job
 

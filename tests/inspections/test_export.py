@@ -234,7 +234,7 @@ def test_large_export_runs_as_a_job_and_only_its_owner_downloads_it(
     assert len(expected) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("hazard_export"), params)
+        response = client.post(reverse("hazard_export"), params)
     job = ExportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("hazard_export_job", args=[job.pk])
