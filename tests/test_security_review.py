@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from inspections import bulletins
-from inspections.models import Bulletin, ExportJob
+from inspections.models import Bulletin, ExportJob, Hazard, HazardEvent, Inspection
 from inspections.stats import Scope
 from tests import factories
 
@@ -124,3 +124,79 @@ def test_ledger_export_post_without_csrf_token_is_refused(office, inspector_a, u
     client.force_login(office)
     assert client.post(reverse("hazard_export")).status_code == 403
     assert not ExportJob.objects.exists()
+
+
+# --- a stale draft form cannot undo a submission -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_stale_draft_post_after_submission_changes_nothing(
+    login, inspector_a, unit_of_a, monkeypatch
+):
+    """Two tabs (or a double tap on 提交): the second POST was read while the record was a
+    draft and must not write the draft back over the submitted inspection and hazards."""
+    from inspections import workflow
+    from inspections.views import inspections as views
+
+    client = login(inspector_a)
+    today = timezone.localdate()
+    deadline = (today + datetime.timedelta(days=7)).isoformat()
+    hazard_fields = {
+        "description": "配电箱无防护",
+        "hazard_type": "electrical",
+        "level": "general",
+        "location": "一楼",
+        "legal_basis": "",
+        "deadline": deadline,
+        "deadline_working_days": "",
+        "lead_department": "",
+        "disposal": "",
+    }
+    data = {
+        "unit": unit_of_a.pk,
+        "date": today.isoformat(),
+        "kind": "routine",
+        "campaign": "",
+        "checked_items": "用电线路",
+        "summary": "现场检查",
+        "hazards-TOTAL_FORMS": "1",
+        "hazards-INITIAL_FORMS": "0",
+        "hazards-MIN_NUM_FORMS": "0",
+        "hazards-MAX_NUM_FORMS": "1000",
+        "save_draft": "1",
+        **{f"hazards-0-{k}": v for k, v in hazard_fields.items()},
+    }
+    client.post(reverse("inspection_create"), data)
+    inspection = Inspection.objects.get()
+    hazard = Hazard.objects.get()
+
+    # The second request read the record while it was still a draft …
+    stale = views.get_inspection_for_user(type("R", (), {"user": inspector_a})(), inspection.pk)
+    # … then the first request submitted it.
+    workflow.submit_inspection(inspection_id=inspection.pk, actor=inspector_a)
+    hazard.refresh_from_db()
+    number = hazard.number
+    monkeypatch.setattr(views, "get_inspection_for_user", lambda request, pk: stale)
+
+    data.update(
+        {
+            "hazards-INITIAL_FORMS": "1",
+            "hazards-0-id": hazard.pk,
+            "hazards-0-description": "被改写的描述",
+        }
+    )
+    data.pop("save_draft")
+    data["submit"] = "1"
+    response = client.post(reverse("inspection_edit", args=[inspection.pk]), data)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("inspection_detail", args=[inspection.pk])
+    inspection.refresh_from_db()
+    hazard.refresh_from_db()
+    assert inspection.status == Inspection.Status.SUBMITTED
+    assert (hazard.status, hazard.number, hazard.description) == (
+        Hazard.Status.REGISTERED,
+        number,
+        "配电箱无防护",
+    )
+    assert HazardEvent.objects.filter(hazard=hazard).count() == 1

@@ -113,6 +113,11 @@ class _RolledBack(Exception):
     """Raised inside the transaction to undo everything this POST wrote."""
 
 
+class _NoLongerDraft(Exception):
+    """The draft this POST was built from has been submitted meanwhile (a second tab, a double
+    tap on 提交): nothing of it may be written back."""
+
+
 def _require_logger(request: HttpRequest) -> None:
     if not may_log_inspections(request.user):
         raise PermissionDenied("只有检查员和安委办可以登记检查记录")
@@ -185,6 +190,10 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
         try:
             with transaction.atomic():
                 hazards = _save(form, formset, user, stored_photos, submitting=submitting)
+        except _NoLongerDraft:
+            discard_files(stored_photos)
+            messages.warning(request, "检查记录已提交，不能再修改；后续变化请在各隐患页面办理。")
+            return redirect("inspection_detail", pk=inspection.pk)
         except _RolledBack:
             discard_files(stored_photos)
             # The rows are gone: show the form as a new one again.
@@ -218,6 +227,16 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
 def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list[Hazard]:
     """Write the inspection, its hazards and photos; submit if asked. Raises _RolledBack with
     the errors put on the form when submission is refused."""
+    if form.instance.pk is not None:
+        # Re-checked under the row lock: the draft was read before this transaction, and a
+        # submission committed since then must not be overwritten by the stale form.
+        still_draft = (
+            Inspection.objects.select_for_update()
+            .filter(pk=form.instance.pk, status=Inspection.Status.DRAFT, created_by=user)
+            .exists()
+        )
+        if not still_draft:
+            raise _NoLongerDraft
     inspection = form.save()
     inspection.inspectors.set([user.pk, *(u.pk for u in form.cleaned_data["inspectors"])])
     unit = inspection.unit
