@@ -12,6 +12,7 @@ from django.utils import timezone
 from anjian.forms import StyledFormMixin
 from units.models import Department
 
+from .forms_inspections import MAX_PHOTOS_PER_HAZARD
 from .models import Hazard
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,6 +34,9 @@ class MultipleImageField(forms.FileField):
 
     def clean(self, data, initial=None):
         if isinstance(data, list | tuple):
+            # Each photo is decoded and re-encoded: capped as on the inspection form.
+            if len([item for item in data if item]) > MAX_PHOTOS_PER_HAZARD:
+                raise forms.ValidationError(f"每次最多上传{MAX_PHOTOS_PER_HAZARD}张照片")
             return [super(MultipleImageField, self).clean(item, initial) for item in data if item]
         return [super().clean(data, initial)] if data else []
 

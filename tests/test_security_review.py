@@ -200,3 +200,51 @@ def test_stale_draft_post_after_submission_changes_nothing(
         "配电箱无防护",
     )
     assert HazardEvent.objects.filter(hazard=hazard).count() == 1
+
+
+# --- after-photos are capped like the inspection form's before-photos ----------------------
+
+
+@pytest.mark.django_db
+def test_report_done_refuses_more_photos_than_the_inspection_form_allows(
+    login, inspector_a, office, unit_of_a, fire_dept, settings, tmp_path
+):
+    """Each photo is fully decoded and re-encoded: an unbounded count is a cheap way to tie
+    up a worker; the inspection form already stops at MAX_PHOTOS_PER_HAZARD."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from inspections import workflow
+    from inspections.forms_inspections import MAX_PHOTOS_PER_HAZARD
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    hazard = factories.registered_hazard(unit_of_a, inspector_a)
+    hazard = workflow.assign(
+        hazard_id=hazard.pk,
+        actor=office,
+        version=hazard.version,
+        lead_department=fire_dept,
+        responsible_person="李四",
+        deadline=timezone.localdate() + datetime.timedelta(days=10),
+    )
+
+    def jpeg(n: int) -> SimpleUploadedFile:
+        buffer = io.BytesIO()
+        Image.new("RGB", (32, 24), (n, 30, 30)).save(buffer, "JPEG")
+        return SimpleUploadedFile(f"{n}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    url = reverse("hazard_act", kwargs={"pk": hazard.pk, "action": "report_done"})
+    response = login(inspector_a).post(
+        url,
+        {
+            "version": hazard.version,
+            "note": "已整改",
+            "photos": [jpeg(n) for n in range(MAX_PHOTOS_PER_HAZARD + 1)],
+        },
+    )
+
+    assert response.status_code == 400
+    form = next(f["form"] for f in response.context["action_forms"] if f["action"] == "report_done")
+    assert f"最多上传{MAX_PHOTOS_PER_HAZARD}张" in form.errors["photos"][0]
+    hazard.refresh_from_db()
+    assert hazard.status == Hazard.Status.ASSIGNED and not hazard.photos.exists()
