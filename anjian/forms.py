@@ -1,5 +1,8 @@
 import django_filters
 from django import forms
+from django.db.models.fields import BLANK_CHOICE_DASH
+
+BLANK_DASH = BLANK_CHOICE_DASH[0][1]
 
 
 class StyledFormMixin:
@@ -16,6 +19,16 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            # Django's blank choice is "---------"; the UI is Chinese throughout.
+            if getattr(field, "empty_label", None) == BLANK_DASH:
+                field.empty_label = "请选择"
+            elif isinstance(field, forms.ChoiceField) and not isinstance(
+                field, forms.ModelChoiceField
+            ):
+                field.choices = [
+                    (value, "请选择" if label == BLANK_DASH else label)
+                    for value, label in field.choices
+                ]
 
 
 class StyledFilterSet(django_filters.FilterSet):

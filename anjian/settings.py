@@ -150,6 +150,8 @@ LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# django-filter's empty choice otherwise reads "---------" on every filter select.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
