@@ -62,7 +62,11 @@ class ActionForm(StyledFormMixin, forms.Form):
 
 def _department_field(label: str, departments) -> forms.ModelChoiceField:
     field = forms.ModelChoiceField(
-        label=label, queryset=Department.objects.all(), empty_label="请选择部门"
+        label=label,
+        queryset=Department.objects.all(),
+        empty_label="请选择部门",
+        # Added after StyledFormMixin ran, so it would otherwise render unstyled.
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     # The page renders several department selects: one list, fetched once, serves them all.
     if departments is not None:
