@@ -169,7 +169,8 @@ def export_job_download(request, pk: int):
 
 def home_card(user) -> dict | None:
     """The home page card of open / overdue / awaiting verification / major open hazards."""
-    if not (user.is_office or user.role == user.Role.SUPERVISOR):
+    # Leaders read the figures too (their dashboard); inspectors work from the ledger itself.
+    if not (user.is_office or user.role in (user.Role.SUPERVISOR, user.Role.LEADER)):
         return None
     today = timezone.localdate()
     counts = ledger_base_queryset(user).aggregate(

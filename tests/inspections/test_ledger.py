@@ -417,6 +417,13 @@ def test_home_card_counts_the_office_scope_and_links_to_the_ledger(
 
 
 @pytest.mark.django_db
+def test_home_card_shown_to_supervisor_and_leader(login, supervisor, leader):
+    for user in (supervisor, leader):
+        response = login(user).get(reverse("home"))
+        assert 'data-testid="ledger-card"' in response.content.decode(), user.role
+
+
+@pytest.mark.django_db
 def test_home_card_not_shown_to_inspectors(login, inspector_a):
     response = login(inspector_a).get(reverse("home"))
     assert 'data-testid="ledger-card"' not in response.content.decode()
