@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from anjian.forms import StyledFilterSet
+from anjian.forms import StyledFilterSet, YesNoWidget
 from anjian.lists import FilteredListView
 
 from ..models import Hazard, Notification
@@ -20,7 +20,7 @@ def _own(request):
 
 class NotificationFilter(StyledFilterSet):
     unread = django_filters.BooleanFilter(
-        label="只看未读", field_name="read_at", lookup_expr="isnull"
+        label="未读", field_name="read_at", lookup_expr="isnull", widget=YesNoWidget()
     )
     kind = django_filters.ChoiceFilter(label="类型", choices=Notification.Kind.choices)
 

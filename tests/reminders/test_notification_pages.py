@@ -161,3 +161,15 @@ def test_pages_render_for_each_role(request, client, persona):
     note = Notification.objects.get(user=user)
     assert client.get(reverse("notification_list")).status_code == 200
     assert client.get(reverse("notification_detail", args=[note.pk])).status_code == 200
+
+
+def test_unread_filter_reads_chinese_and_splits_read_from_unread(login, inspector_a):
+    make_notes(inspector_a, 3)
+    Notification.objects.filter(user=inspector_a, day=NEW_YEAR).update(read_at="2025-01-02T00:00Z")
+    client = login(inspector_a)
+    unread = client.get(reverse("notification_list"), {"unread": "true"})
+    assert {n.day for n in unread.context["object_list"]} == {NEW_YEAR + ONE, NEW_YEAR + 2 * ONE}
+    read = client.get(reverse("notification_list"), {"unread": "false"}).context["object_list"]
+    assert [n.day for n in read] == [NEW_YEAR]
+    html = unread.content.decode()
+    assert "未知" not in html and '<option value="">全部</option>' in html
