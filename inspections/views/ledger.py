@@ -169,9 +169,8 @@ def export_job_download(request, pk: int):
 
 def home_card(user) -> dict | None:
     """The home page card of open / overdue / awaiting verification / major open hazards."""
-    # Leaders read the figures too (their dashboard); inspectors work from the ledger itself.
-    if not (user.is_office or user.role in (user.Role.SUPERVISOR, user.Role.LEADER)):
-        return None
+    # Every role gets its own scope's figures: an inspector sees what their department must
+    # chase today, the office and leaders the whole district.
     today = timezone.localdate()
     counts = ledger_base_queryset(user).aggregate(
         open=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES)),

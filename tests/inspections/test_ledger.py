@@ -424,7 +424,14 @@ def test_home_card_shown_to_supervisor_and_leader(login, supervisor, leader):
 
 
 @pytest.mark.django_db
-def test_home_card_not_shown_to_inspectors(login, inspector_a):
+def test_inspector_home_card_counts_only_own_department(
+    login, inspector_a, inspector_b, unit_of_a, unit_of_b, today
+):
+    make(unit_of_a, inspector_a, deadline=-1)
+    make(unit_of_b, inspector_b, deadline=-1)
+    make(unit_of_b, inspector_b, deadline=-2)
     response = login(inspector_a).get(reverse("home"))
-    assert 'data-testid="ledger-card"' not in response.content.decode()
-    assert "隐患台账" in response.content.decode()  # the nav item
+    card = next(c for c in response.context["home_cards"] if c.get("items"))
+    counts = {item["label"]: item["count"] for item in card["items"]}
+    assert counts["在办隐患"] == 1 and counts["逾期"] == 1
+    assert 'data-testid="ledger-card"' in response.content.decode()

@@ -1,7 +1,9 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from inspections import reminders
 from units import demo as units_demo
 
 
@@ -17,6 +19,10 @@ class Command(BaseCommand):
             from inspections import demo as inspections_demo
 
             inspections_demo.seed_history()
+            # Today's reminders as the morning job would leave them, so the notification centre
+            # has something to show; mail stays for the real job (`send_reminders`).
+            reminders.scan(timezone.localdate())
+            reminders.build_digests(timezone.localdate())
             self.stdout.write(self.style.SUCCESS("已载入演示数据"))
         else:
             self.stdout.write("演示数据已存在，未重复载入")
