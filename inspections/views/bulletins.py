@@ -73,7 +73,14 @@ def bulletin_create(request):
             form.add_error(None, str(exc))
         else:
             enqueue_build(bulletin.pk)
-            messages.info(request, "通报已提交生成，统计和排版需要几秒钟")
+            # Without a broker the build has already run inline; say what actually happened.
+            bulletin.refresh_from_db(fields=["status"])
+            if bulletin.status == bulletin.Status.READY:
+                messages.success(request, "通报已生成，请预览后印发")
+            elif bulletin.status == bulletin.Status.FAILED:
+                messages.error(request, "通报生成失败，详见页面上的错误信息")
+            else:
+                messages.info(request, "通报已提交生成，统计和排版需要几秒钟")
             return redirect("bulletin_detail", pk=bulletin.pk)
     return render(request, "bulletins/form.html", {"form": form})
 
