@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('units', '0002_reference_data'),
+        ("units", "0002_reference_data"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['name', 'id'], name='unit_name_idx'),
+            model_name="unit",
+            index=models.Index(fields=["name", "id"], name="unit_name_idx"),
         ),
     ]
