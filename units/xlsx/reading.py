@@ -1,110 +1,37 @@
-"""Units in and out of Excel: read an office's ledger, validate it row by row, import it
-all-or-nothing, write the import template and export a unit list.
-
-Plain functions, no request objects: views_xlsx.py handles uploads, sessions and responses.
-The rules a row must pass are the model's own (field validators in validators.py, max lengths,
-choices, Unit.clean) plus what UnitForm adds (upper-case code, unique code, the 17th-character
-warning) — applied here in bulk so 20,000 rows cost a handful of queries, not one per row.
-"""
+"""Read an office's ledger, validate it row by row against the model's own rules (plus what
+UnitForm adds), and import it all-or-nothing — in bulk, so 20,000 rows cost a handful of
+queries, not one per row."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl import load_workbook
 
-from .models import Area, Category, Department, Unit
-from .validators import credit_code_warning, make_credit_code
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from ..models import Area, Category, Department, Unit
+from ..validators import credit_code_warning
+from .columns import (
+    COLUMN_BY_FIELD,
+    COLUMNS,
+    EXAMPLE_PREFIX,
+    NO_WORDS,
+    STATUS_WORDS,
+    YES_WORDS,
+    cell_text,
+)
 
 # A 10 MB upload of XML compresses about 10:1; anything that unpacks far beyond that is a zip bomb.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # Ledgers often carry a title line or two above the header row.
 HEADER_SEARCH_ROWS = 10
 BULK_BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.header, *self.aliases)
-
-
-# Order = the template's and the export's column order. Aliases are headers offices really use.
-COLUMNS: tuple[Column, ...] = (
-    Column(
-        "name", "单位名称", ("企业名称", "场所名称", "单位（场所）名称", "生产经营单位名称"), True
-    ),
-    Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码", "统一信用代码")),
-    Column(
-        "category",
-        "行业类别",
-        ("行业领域", "场所类别", "行业/场所类别", "行业（场所）类别", "类别", "行业"),
-        True,
-    ),
-    Column(
-        "area",
-        "属地（街道）",
-        ("属地", "街道", "属地（镇街）", "所属街道", "镇街", "乡镇街道"),
-        True,
-    ),
-    Column("address", "地址", ("单位地址", "详细地址", "经营地址", "场所地址"), True),
-    Column(
-        "legal_rep",
-        "第一责任人",
-        ("法定代表人", "主要负责人", "法定代表人（负责人）", "负责人"),
-        True,
-    ),
-    Column(
-        "legal_rep_phone",
-        "联系电话",
-        ("第一责任人电话", "法定代表人电话", "负责人电话", "第一责任人联系电话"),
-        True,
-    ),
-    Column("safety_contact", "安全联系人", ("安全管理人员", "安全负责人")),
-    Column("safety_contact_phone", "安全联系人电话", ("安全管理人员电话", "安全负责人电话")),
-    Column("lead_department", "牵头部门", ("监管部门", "牵头监管部门", "行业监管部门", "主管部门")),
-    Column("status", "经营状态", ("状态", "营业状态")),
-    Column("is_illegal", "是否非法场所", ("非法场所", "是否黑窝点")),
-)
-COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
-
-STATUS_WORDS = {
-    **{label: value for value, label in Unit.Status.choices},
-    "正常": Unit.Status.OPERATING,
-    "营业": Unit.Status.OPERATING,
-    "在业": Unit.Status.OPERATING,
-    "存续": Unit.Status.OPERATING,
-    "停产": Unit.Status.SUSPENDED,
-    "停业": Unit.Status.SUSPENDED,
-    "停业整顿": Unit.Status.SUSPENDED,
-    "关闭": Unit.Status.CLOSED,
-    "取缔": Unit.Status.CLOSED,
-}
-YES_WORDS = {"是", "y", "yes", "true", "1", "√", "非法"}
-NO_WORDS = {"否", "n", "no", "false", "0", "×", "合法"}
-
-EXAMPLE_PREFIX = "示例"
 
 
 class ImportFileError(Exception):
@@ -147,19 +74,6 @@ class ImportReport:
     @property
     def bad_rows(self) -> int:
         return len({issue.row for issue in self.errors if issue.row is not None})
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _normalize_header(value: Any) -> str:
@@ -509,170 +423,3 @@ def import_units(source: str | IO[bytes], *, max_rows: int) -> ImportReport:
         Unit.objects.bulk_create(report.units, batch_size=BULK_BATCH)
         report.imported = len(report.units)
     return report
-
-
-# --- writing ------------------------------------------------------------------------------
-
-_WIDTHS = {
-    "name": 30,
-    "credit_code": 22,
-    "category": 16,
-    "area": 14,
-    "address": 32,
-    "legal_rep": 12,
-    "legal_rep_phone": 16,
-    "safety_contact": 12,
-    "safety_contact_phone": 16,
-    "lead_department": 14,
-    "status": 10,
-    "is_illegal": 12,
-}
-_TEXT_FIELDS = ("credit_code", "legal_rep_phone", "safety_contact_phone")
-_BOLD = Font(bold=True)
-_REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E1")
-_HEADER_FILL = PatternFill("solid", fgColor="E9ECEF")
-
-
-def write_template(fileobj: IO[bytes]) -> None:
-    """The import template: the headers, one example row (rejected if left in) and a sheet of
-    the values the dropdowns offer."""
-    categories = list(Category.objects.select_related("lead_department"))
-    areas = list(Area.objects.all())
-    departments = list(Department.objects.all())
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "单位导入"
-    sheet.append([c.header for c in COLUMNS])
-    for index, col in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = _BOLD
-        cell.fill = _REQUIRED_FILL if col.required else _HEADER_FILL
-        hint = "必填。" if col.required else "选填。"
-        if col.aliases:
-            hint += "也可用列名：" + "、".join(col.aliases)
-        cell.comment = Comment(hint, "安检")
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = _WIDTHS[col.field]
-        if col.field in _TEXT_FIELDS:
-            # Excel turns an 18-digit code into 9.1E+17 and loses digits unless the column is text.
-            sheet.column_dimensions[letter].number_format = "@"
-    sheet.freeze_panes = "A2"
-
-    category = next(
-        (c for c in categories if c.code == "furniture-market"),
-        categories[0] if categories else None,
-    )
-    example = {
-        "name": f"{EXAMPLE_PREFIX}：兴华家具城（导入前删除本行）",
-        "credit_code": make_credit_code("91210106", "MA0Q7X3B"),
-        "category": category.name if category else "",
-        "area": areas[0].name if areas else "",
-        "address": "兴华南街18号",
-        "legal_rep": "张三",
-        "legal_rep_phone": "13800138000",
-        "safety_contact": "李四",
-        "safety_contact_phone": "024-12345678",
-        "lead_department": str(category.lead_department)
-        if category and category.lead_department
-        else "",
-        "status": Unit.Status.OPERATING.label,
-        "is_illegal": "否",
-    }
-    sheet.append([example[c.field] for c in COLUMNS])
-    for index, col in enumerate(COLUMNS, start=1):
-        if col.field in _TEXT_FIELDS:
-            sheet.cell(row=2, column=index).number_format = "@"
-
-    notes = workbook.create_sheet("填写说明")
-    lists = {
-        "category": [c.name for c in categories],
-        "area": [a.name for a in areas],
-        "lead_department": [d.short_name or d.name for d in departments],
-        "status": [label for _, label in Unit.Status.choices],
-        "is_illegal": ["是", "否"],
-    }
-    for index, (field_name, values) in enumerate(lists.items(), start=1):
-        letter = get_column_letter(index)
-        head = notes.cell(row=1, column=index, value=COLUMN_BY_FIELD[field_name].header)
-        head.font = _BOLD
-        for offset, value in enumerate(values, start=2):
-            notes.cell(row=offset, column=index, value=value)
-        notes.column_dimensions[letter].width = 20
-        if values:
-            target = get_column_letter([c.field for c in COLUMNS].index(field_name) + 1)
-            rule = DataValidation(
-                type="list",
-                formula1=f"'填写说明'!${letter}$2:${letter}${len(values) + 1}",
-                allow_blank=True,
-                showErrorMessage=False,  # aliases and short names are accepted too
-            )
-            rule.add(f"{target}2:{target}20001")
-            sheet.add_data_validation(rule)
-    remarks = [
-        "说明：",
-        "1. 第一行为表头，列名须与模板一致（括号中的常用别名也可识别），列的顺序不限。",
-        "2. 统一社会信用代码为18位；居民楼（无物业小区）、电梯、非法场所可不填。",
-        "3. 牵头部门不填时，按行业类别的默认牵头部门。",
-        "4. 经营状态不填时为“在营”；是否非法场所不填时为“否”。",
-        "5. 任一行有错误时整批不导入，请按提示修改后重新上传。",
-    ]
-    start_col = len(lists) + 2
-    for offset, line in enumerate(remarks, start=1):
-        notes.cell(row=offset, column=start_col, value=line)
-    notes.column_dimensions[get_column_letter(start_col)].width = 70
-    workbook.save(fileobj)
-
-
-EXPORT_EXTRA_HEADERS = ("更新时间",)
-
-
-def export_row(unit: Unit) -> list[str]:
-    return [
-        unit.name,
-        unit.credit_code,
-        unit.category.name,
-        unit.area.name,
-        unit.address,
-        unit.legal_rep,
-        unit.legal_rep_phone,
-        unit.safety_contact,
-        unit.safety_contact_phone,
-        str(unit.lead_department),
-        unit.get_status_display(),
-        "是" if unit.is_illegal else "否",
-        timezone.localtime(unit.updated_at).strftime("%Y-%m-%d %H:%M"),
-    ]
-
-
-def text_cell(sheet, value: Any) -> WriteOnlyCell:
-    """A write-only cell for `value` in which text is always text. openpyxl stores any string
-    starting with "=" as a formula; names, addresses and descriptions come from users and
-    imported files, and in the office's Excel they must stay data (formula injection)."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
-
-
-def write_units(units: Iterable[Unit], fileobj: IO[bytes]) -> int:
-    """Writes rows as they come (write-only mode keeps them on disk, not in memory); the columns
-    are the import template's, so an export can be edited and imported elsewhere."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("单位名单")
-    for index, col in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[col.field]
-    sheet.column_dimensions[get_column_letter(len(COLUMNS) + 1)].width = 18
-    sheet.freeze_panes = "A2"
-    header = []
-    for title in [c.header for c in COLUMNS] + list(EXPORT_EXTRA_HEADERS):
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = _BOLD
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for unit in units:
-        sheet.append([text_cell(sheet, value) for value in export_row(unit)])
-        count += 1
-    workbook.save(fileobj)
-    return count
