@@ -7,7 +7,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from anjian.forms import StyledFilterSet
-from units.models import Area, Category, Department
+from units.models import Area, Category, Department, Unit
+from units.search import HAZARD_DOCUMENT, UNIT_DOCUMENT, BigramMatch, has_bigram, is_postgresql
 
 from .models import Campaign, Hazard
 
@@ -83,12 +84,37 @@ class HazardFilter(StyledFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # Plain LIKE, not icontains: Chinese has no case and UPPER() defeats the trigram index.
-        return queryset.filter(
-            Q(number__contains=value.upper())
-            | Q(unit__name__contains=value)
-            | Q(description__contains=value)
+        # Plain LIKE, not icontains: Chinese has no case. The number is stored upper-case.
+        code = value.upper()
+        if not (is_postgresql(queryset) and has_bigram(value)):
+            return queryset.filter(
+                Q(number__contains=code)
+                | Q(unit__name__contains=value)
+                | Q(description__contains=value)
+            )
+        # PostgreSQL, 1M hazards: LIKE '%消防%' is a sequential scan. The bigram indexes find a
+        # superset (units/search.py) and the LIKEs keep it exact. An OR across the hazard and
+        # unit tables can use neither index, hence a UNION of hazard ids: those matching by
+        # number/description, and those of the units matching by name.
+        hazards = Hazard.objects.using(queryset.db)
+        if code == value:
+            own = BigramMatch(HAZARD_DOCUMENT, value) & (
+                Q(number__contains=code) | Q(description__contains=value)
+            )
+        else:  # e.g. "yh-2026": two index probes, each with its own term
+            own = (BigramMatch(HAZARD_DOCUMENT, value) & Q(description__contains=value)) | (
+                BigramMatch(HAZARD_DOCUMENT, code) & Q(number__contains=code)
+            )
+        units = Unit.objects.using(queryset.db).filter(
+            BigramMatch(UNIT_DOCUMENT, value), name__contains=value
         )
+        matching = (
+            hazards.filter(own)
+            .order_by()
+            .values("pk")
+            .union(hazards.filter(unit__in=units.values("pk")).order_by().values("pk"))
+        )
+        return queryset.filter(pk__in=matching)
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == OVERDUE:

@@ -4,6 +4,7 @@ from django.db.models import Q
 from anjian.forms import StyledFilterSet, YesNoWidget
 
 from .models import Area, Category, Department, Unit
+from .search import UNIT_DOCUMENT, BigramMatch, has_bigram, is_postgresql
 
 
 class UnitFilter(StyledFilterSet):
@@ -32,10 +33,20 @@ class UnitFilter(StyledFilterSet):
         if not value:
             return queryset
         # Plain LIKE (contains), not icontains: Chinese has no case and UPPER() defeats indexes.
+        # Credit codes are stored upper-case.
+        code = value.upper()
+        exact = Q(name__contains=value) | Q(address__contains=value)
+        if not (is_postgresql(queryset) and has_bigram(value)):
+            return queryset.filter(exact | Q(credit_code__contains=code))
+        # PostgreSQL: the bigram index finds a superset (units/search.py), the LIKEs keep it
+        # exact; the same index serves the ledger's search on unit names.
+        if code == value:
+            return queryset.filter(
+                BigramMatch(UNIT_DOCUMENT, value) & (exact | Q(credit_code__contains=code))
+            )
         return queryset.filter(
-            Q(name__contains=value)
-            | Q(credit_code__contains=value.upper())
-            | Q(address__contains=value)
+            (BigramMatch(UNIT_DOCUMENT, value) & exact)
+            | (BigramMatch(UNIT_DOCUMENT, code) & Q(credit_code__contains=code))
         )
 
     def filter_key_only(self, queryset, name, value):
