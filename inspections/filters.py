@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from anjian.forms import StyledFilterSet
 from units.models import Area, Category, Department, Unit
-from units.search import HAZARD_DOCUMENT, UNIT_DOCUMENT, BigramMatch, has_bigram, is_postgresql
+from units.search import (
+    HAZARD_DOCUMENT,
+    UNIT_DOCUMENT,
+    BigramMatch,
+    InArray,
+    has_bigram,
+    is_postgresql,
+)
 
 from .models import Campaign, Hazard
 
@@ -93,28 +100,22 @@ class HazardFilter(StyledFilterSet):
                 | Q(description__contains=value)
             )
         # PostgreSQL, 1M hazards: LIKE '%消防%' is a sequential scan. The bigram indexes find a
-        # superset (units/search.py) and the LIKEs keep it exact. An OR across the hazard and
-        # unit tables can use neither index, hence a UNION of hazard ids: those matching by
-        # number/description, and those of the units matching by name.
-        hazards = Hazard.objects.using(queryset.db)
-        if code == value:
-            own = BigramMatch(HAZARD_DOCUMENT, value) & (
-                Q(number__contains=code) | Q(description__contains=value)
-            )
-        else:  # e.g. "yh-2026": two index probes, each with its own term
-            own = (BigramMatch(HAZARD_DOCUMENT, value) & Q(description__contains=value)) | (
-                BigramMatch(HAZARD_DOCUMENT, code) & Q(number__contains=code)
-            )
-        units = Unit.objects.using(queryset.db).filter(
-            BigramMatch(UNIT_DOCUMENT, value), name__contains=value
-        )
-        matching = (
-            hazards.filter(own)
+        # superset (units/search.py); the LIKEs, AND-ed to it, keep the result exact. The
+        # superset condition is an OR of index conditions on the hazard table alone (the unit
+        # names as an array of unit ids), so PostgreSQL answers it with one BitmapOr and, the
+        # bitmap being exact, does not evaluate anjian_bigrams() again on the rows it fetches.
+        units = InArray(
+            "unit_id",
+            Unit.objects.using(queryset.db)
+            .filter(BigramMatch(UNIT_DOCUMENT, value), name__contains=value)
             .order_by()
-            .values("pk")
-            .union(hazards.filter(unit__in=units.values("pk")).order_by().values("pk"))
+            .values("pk"),
         )
-        return queryset.filter(pk__in=matching)
+        superset = Q(BigramMatch(HAZARD_DOCUMENT, value)) | units
+        if code != value:  # e.g. "yh-2026": the number is looked up upper-cased
+            superset |= BigramMatch(HAZARD_DOCUMENT, code)
+        exact = Q(number__contains=code) | Q(description__contains=value) | units
+        return queryset.filter(superset, exact)
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == OVERDUE:

@@ -35,19 +35,15 @@ class UnitFilter(StyledFilterSet):
         # Plain LIKE (contains), not icontains: Chinese has no case and UPPER() defeats indexes.
         # Credit codes are stored upper-case.
         code = value.upper()
-        exact = Q(name__contains=value) | Q(address__contains=value)
+        exact = Q(name__contains=value) | Q(address__contains=value) | Q(credit_code__contains=code)
         if not (is_postgresql(queryset) and has_bigram(value)):
-            return queryset.filter(exact | Q(credit_code__contains=code))
+            return queryset.filter(exact)
         # PostgreSQL: the bigram index finds a superset (units/search.py), the LIKEs keep it
         # exact; the same index serves the ledger's search on unit names.
-        if code == value:
-            return queryset.filter(
-                BigramMatch(UNIT_DOCUMENT, value) & (exact | Q(credit_code__contains=code))
-            )
-        return queryset.filter(
-            (BigramMatch(UNIT_DOCUMENT, value) & exact)
-            | (BigramMatch(UNIT_DOCUMENT, code) & Q(credit_code__contains=code))
-        )
+        superset = Q(BigramMatch(UNIT_DOCUMENT, value))
+        if code != value:
+            superset |= BigramMatch(UNIT_DOCUMENT, code)
+        return queryset.filter(superset, exact)
 
     def filter_key_only(self, queryset, name, value):
         return queryset.filter(category__is_key=True) if value else queryset

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models import BooleanField, F, Func, QuerySet, Subquery, Value
 
 # The same separators as the SQL function (kept in sync by hand). A difference could only make
 # the filter skip the index or use it for nothing: correctness rests on the SQL function alone,
@@ -65,6 +65,23 @@ class BigramMatch(Func):
             f"anjian_bigrams({document}) @> anjian_bigrams({term_sql})",
             [*params, *term_params],
         )
+
+
+class InArray(Func):
+    """`<field> = ANY(ARRAY(<subquery>))`: unlike `IN (<subquery>)` an index condition, so an
+    OR of it and a BigramMatch becomes a BitmapOr of two index scans on the same table."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, field: str, queryset: QuerySet) -> None:
+        super().__init__(F(field), Subquery(queryset))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        field, subquery = self.get_source_expressions()
+        field_sql, field_params = compiler.compile(field)
+        subquery_sql, subquery_params = compiler.compile(subquery)  # "(SELECT …)"
+        return f"{field_sql} = ANY(ARRAY{subquery_sql})", [*field_params, *subquery_params]
 
 
 # The documents the indexes cover, in index order (see the migrations).
