@@ -38,6 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 
+from benchmarks.common import bench_units  # noqa: E402
 from inspections.filters import (  # noqa: E402
     LEDGER_DEFAULT_SORT,
     ledger_base_queryset,
@@ -45,8 +46,7 @@ from inspections.filters import (  # noqa: E402
     ledger_queryset,
 )
 from inspections.models import Hazard, Inspection  # noqa: E402
-from units.models import Area, Category, Department, Unit, User  # noqa: E402
-from units.validators import make_credit_code  # noqa: E402
+from units.models import Department, Unit, User  # noqa: E402
 
 TERMS = ["消防", "灭火器", "YH-2026-0001"]
 UNITS = 20_000
@@ -104,26 +104,11 @@ def generate(count: int) -> None:
         username="bench_inspector", role=User.Role.INSPECTOR, department=departments[0]
     )
     User.objects.create(username="bench_office", role=User.Role.OFFICE, department=office_dept)
-    areas = [
-        Area.objects.get_or_create(name=f"基准街道{i}", defaults={"code": f"B{i}"})[0]
-        for i in range(12)
-    ]
-    categories = list(Category.objects.all())
-    Unit.objects.bulk_create(
-        [
-            Unit(
-                name=f"{NAME_PREFIXES[i % 20]}{NAME_KINDS[(i // 20) % 20]}（{i // 400 + 1}号店）",
-                credit_code=make_credit_code("91210106", f"{i + 70_000_000:08d}"),
-                category=categories[i % len(categories)],
-                area=areas[i % len(areas)],
-                address=f"{STREETS[i % len(STREETS)]}{i % 997 + 1}号",
-                legal_rep="张三",
-                legal_rep_phone="13800138000",
-                lead_department=departments[i % len(departments)],
-            )
-            for i in range(UNITS)
-        ],
-        batch_size=2000,
+    bench_units(
+        UNITS,
+        departments,
+        name=lambda i: f"{NAME_PREFIXES[i % 20]}{NAME_KINDS[(i // 20) % 20]}（{i // 400 + 1}号店）",
+        address=lambda i: f"{STREETS[i % len(STREETS)]}{i % 997 + 1}号",
     )
     units = list(Unit.objects.order_by("id").values_list("id", "lead_department_id"))
     Inspection.objects.bulk_create(

@@ -35,10 +35,10 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from benchmarks.common import bench_units  # noqa: E402
 from inspections import reminders  # noqa: E402
 from inspections.models import Hazard, Inspection  # noqa: E402
-from units.models import Area, Category, Department, Unit, User  # noqa: E402
-from units.validators import make_credit_code  # noqa: E402
+from units.models import Department, Unit, User  # noqa: E402
 
 DAY = datetime.date(2025, 6, 25)
 UNITS = 2_000
@@ -81,25 +81,11 @@ def generate(count: int) -> None:
         users.append(User(username=f"bench_{role}", role=role, department=office))
     User.objects.bulk_create(users)
     inspectors = list(User.objects.filter(username__startswith="bench_", role="inspector"))
-    areas = [
-        Area.objects.get_or_create(name=f"基准街道{i}", defaults={"code": f"B{i}"})[0]
-        for i in range(12)
-    ]
-    categories = list(Category.objects.all())
-    Unit.objects.bulk_create(
-        [
-            Unit(
-                name=f"基准单位{i}",
-                credit_code=make_credit_code("91210106", f"{i + 70_000_000:08d}"),
-                category=categories[i % len(categories)],
-                area=areas[i % len(areas)],
-                address=f"基准路{i}号",
-                legal_rep="张三",
-                legal_rep_phone="13800138000",
-                lead_department=departments[i % len(departments)],
-            )
-            for i in range(UNITS)
-        ],
+    bench_units(
+        UNITS,
+        departments,
+        name=lambda i: f"基准单位{i}",
+        address=lambda i: f"基准路{i}号",
         batch_size=1000,
     )
     units = list(Unit.objects.order_by("id"))

@@ -1,0 +1,39 @@
+"""Data builders shared by the benchmark scripts (imported after django.setup())."""
+
+from collections.abc import Callable
+
+from units.models import Area, Category, Department, Unit
+from units.validators import make_credit_code
+
+
+def bench_units(
+    count: int,
+    departments: list[Department],
+    *,
+    name: Callable[[int], str],
+    address: Callable[[int], str],
+    batch_size: int = 2000,
+) -> None:
+    """`count` units spread over 12 benchmark streets, every category and `departments`;
+    credit codes from 70,000,000 up, clear of the demo's and seed_demo --scale's."""
+    areas = [
+        Area.objects.get_or_create(name=f"基准街道{i}", defaults={"code": f"B{i}"})[0]
+        for i in range(12)
+    ]
+    categories = list(Category.objects.all())
+    Unit.objects.bulk_create(
+        [
+            Unit(
+                name=name(i),
+                credit_code=make_credit_code("91210106", f"{i + 70_000_000:08d}"),
+                category=categories[i % len(categories)],
+                area=areas[i % len(areas)],
+                address=address(i),
+                legal_rep="张三",
+                legal_rep_phone="13800138000",
+                lead_department=departments[i % len(departments)],
+            )
+            for i in range(count)
+        ],
+        batch_size=batch_size,
+    )
