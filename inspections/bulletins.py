@@ -249,7 +249,9 @@ def circulate(*, bulletin_id: int, actor: User, today: datetime.date | None = No
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
         if bulletin.status == B.CIRCULATED:
-            raise BulletinError(f"该通报已于{bulletin.circulated_at:%Y-%m-%d}印发，不能再次印发")
+            raise BulletinError(
+                f"该通报已于{timezone.localdate(bulletin.circulated_at):%Y-%m-%d}印发，不能再次印发"
+            )
         if bulletin.status != B.READY:
             raise BulletinError("通报尚未生成完成，不能印发")
         bulletin.year = today.year

@@ -124,6 +124,11 @@ class History:
         pairs = {"fire1": "fire2", "fire2": "fire1", "safety1": "safety2", "safety2": "safety1"}
         return self.users[pairs[user.username]] if user.username in pairs else self.office
 
+    def at(self, when: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+        """A local time on `when`, never after the moment of seeding: run before 17:00 in
+        Beijing, "today at 17:00" would be a timestamp in the future."""
+        return min(_at(when, hour, minute), self.now)
+
     def run(self, when: datetime.date, hour: int, call, hazard_ids=()) -> datetime.datetime:
         """Run one workflow call and date the events it wrote at `when` (see module doc):
         never before the hazards' previous events, never after the moment of seeding."""
@@ -199,7 +204,8 @@ def _units_by_inspector(users: dict[str, User]) -> dict[str, list[Unit]]:
 
 
 def _inspection_dates(rng: random.Random, today: datetime.date, campaigns) -> list[datetime.date]:
-    start = today - datetime.timedelta(days=364)
+    # Up to yesterday: an inspection "today" would be stamped in the future before office hours.
+    start = today - datetime.timedelta(days=365)
     days = [start + datetime.timedelta(days=i) for i in range(365)]
     # Weekdays, heavier inside campaigns and in the last weeks (the pages' "now").
     weights = []
@@ -326,10 +332,11 @@ def _inspect(history: History, inspector: User, unit: Unit, date, campaign):
         lambda: workflow.submit_inspection(inspection_id=inspection.pk, actor=inspector),
         hazard_ids=hazard_ids,
     )
+    submitted = history.at(date, 17)
     Inspection.objects.filter(pk=inspection.pk).update(
-        created_at=_at(date, 9), submitted_at=_at(date, 17), updated_at=_at(date, 17)
+        created_at=history.at(date, 9), submitted_at=submitted, updated_at=submitted
     )
-    Hazard.objects.filter(inspection=inspection).update(created_at=_at(date, 17))
+    Hazard.objects.filter(inspection=inspection).update(created_at=submitted)
     hazards = list(
         Hazard.objects.filter(inspection=inspection).select_related("unit").order_by("pk")
     )
@@ -593,7 +600,7 @@ def _extension(history: History, hazard: Hazard, inspector: User, d2):
         ),
     )
     DeadlineExtension.objects.filter(pk=extension.pk).update(
-        created_at=_at(when, 14), decided_at=_at(decided, 9)
+        created_at=history.at(when, 14), decided_at=history.at(decided, 9)
     )
     return result
 
@@ -712,7 +719,7 @@ def _enforcement(history: History, created) -> None:
         if kind == "fine" and recorded >= 12:
             kind = "judicial"
         decided = inspection.date + datetime.timedelta(days=rng.randint(3, 20))
-        decided = min(history.today, max(decided, history.stamp(hazard).date()))
+        decided = min(history.today, max(decided, timezone.localdate(history.stamp(hazard))))
         department = inspection.department
         if department.kind != Department.Kind.REGULATOR:
             department = departments["综合执法"]
