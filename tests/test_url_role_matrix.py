@@ -1,0 +1,236 @@
+"""The URL × role matrix: every URL pattern of the site, asked by every role, answers as written.
+
+Adding a URL? Add its line to MATRIX below; test_every_url_has_an_entry fails until you do and
+prints the answers it measured, so you can check each against what that role should get:
+200 (allowed), 302 (to the login page, or after a POST), 400 (an empty form refused), 403 (signed in, not allowed),
+404 (out of scope: the object is hidden), 405 (wrong method). Never paste a line you have not
+read: a 200 for insp_b on an object of department A is a leak.
+
+Columns, in ROLES order: anonymous, inspector of 消防 (A, the objects' department), inspector of
+应急管理局 (B), street-office inspector of the objects' street, office, supervisor, leader, admin.
+Every GET and every empty POST runs inside a savepoint that is rolled back, so one role's POST
+(a delete, a mark-as-read) never changes what the next role sees. The objects are built in
+tests/world.py; a Case names the one whose pk fills the route (other parameters: `params`).
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from tests import world as world_module
+from tests.world import ROLES, Route, routes
+
+
+@dataclass(frozen=True)
+class Case:
+    obj: str | None = None  # world object whose pk fills the route's parameters
+    get: str = ""  # eight status codes, in ROLES order
+    post: str = ""
+    params: dict = field(default_factory=dict)  # route parameters that are not the pk
+    query: str = ""
+
+
+# Shorthands for the rows that repeat.
+ALL = "302 200 200 200 200 200 200 200"  # every signed-in user
+NOT_ALLOWED = "302 405 405 405 405 405 405 405"
+STAFF = "302 302 302 302 302 302 302 200"  # the Django admin: is_staff only
+STAFF_REDIRECT = "302 302 302 302 302 302 302 302"  # the admin's bare-id URL redirects everyone
+SCOPED = "302 200 404 200 200 200 200 200"  # an object of 消防 in the street's area
+OWNER = "302 200 404 404 404 404 404 404"  # inspector A's own object
+OFFICE = "302 403 403 403 200 403 403 200"  # office and admin only
+OFFICE_ONLY = "302 404 404 404 200 404 404 200"  # hidden from all but office and admin
+NOBODY = "302 404 404 404 404 404 404 404"
+LOGGERS = "302 200 200 200 200 403 403 200"  # who records inspections: not supervisor/leader
+
+
+def _admin_model(model: str, obj: str, **overrides: Case) -> dict[str, Case]:
+    """The five pages Django's admin adds for a registered model, plus its bare-id redirect."""
+    pages = {
+        f"admin:{model}_changelist": Case(get=STAFF, post=STAFF),
+        f"admin:{model}_add": Case(get=STAFF, post=STAFF),
+        f"admin:{model}_change": Case(obj, get=STAFF, post=STAFF),
+        f"admin:{model}_history": Case(obj, get=STAFF, post=STAFF),
+        f"admin:{model}_delete": Case(obj, get=STAFF, post=STAFF),
+        f"admin/{model.replace('_', '/', 1)}/<path:object_id>/": Case(
+            obj, get=STAFF_REDIRECT, post=STAFF_REDIRECT
+        ),
+    }
+    pages.update(overrides)
+    return pages
+
+
+# fmt: off
+MATRIX: dict[str, Case | tuple[Case, ...]] = {
+    # Expectation strings: anon insp_a insp_b street office supervisor leader admin.
+    "home":                          Case(get=ALL, post=ALL),
+    "healthz":                       Case(get="200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405"),
+    "login":                         Case(get="200 302 302 302 302 302 302 302", post="200 302 302 302 302 302 302 302"),
+    "logout":                        Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),
+    # units
+    "units:list":                    Case(get=ALL, post=NOT_ALLOWED),
+    "units:create":                  Case(get=OFFICE, post=OFFICE),
+    "units:detail":                  Case("unit", get=SCOPED, post=SCOPED),
+    "units:edit":                    Case("unit", get=OFFICE, post=OFFICE),
+    "units:import":                  Case(get=OFFICE, post=OFFICE),
+    "units:import_preview":          Case(get="302 403 403 403 302 403 403 302", post=NOT_ALLOWED),
+    "units:import_confirm":          Case(get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "units:import_template":         Case(get=OFFICE, post=NOT_ALLOWED),
+    "units:export":                  Case(get=ALL, post=NOT_ALLOWED),
+    # inspections and hazards
+    "inspection_list":               Case(get=ALL, post=NOT_ALLOWED),
+    "inspection_create":             Case(get=LOGGERS, post=LOGGERS),
+    "inspection_unit_search":        Case(get=ALL, post=NOT_ALLOWED),
+    "inspection_detail":             Case("inspection", get=SCOPED, post=SCOPED),
+    "inspection_edit": (
+        # A submitted inspection is no longer edited: back to its page.
+        Case("inspection", get="302 302 404 302 302 403 403 302", post="302 302 404 302 302 403 403 302"),
+        # A draft is its author's alone.
+        Case("draft_inspection", get="302 200 404 404 404 403 403 404", post="302 200 404 404 404 403 403 404"),
+    ),
+    "inspection_print":              Case("inspection", get=SCOPED, post=SCOPED),
+    "hazard_photo":                  Case("photo", get=SCOPED, post=NOT_ALLOWED),
+    "hazard_photo_thumb":            Case("photo", get=SCOPED, post=NOT_ALLOWED),
+    "hazard_detail":                 Case("hazard", get=SCOPED, post=SCOPED),
+    "hazard_act": (
+        # An empty form: 400 with the form's errors to whoever may act, 404 to who may not see it.
+        Case("hazard", params={"action": "start"}, get=NOT_ALLOWED, post="302 400 404 400 400 400 400 400"),
+        Case("hazard", params={"action": "no-such-action"}, get=NOT_ALLOWED, post="302 404 404 404 404 404 404 404"),
+    ),
+    "hazard_list":                   Case(get=ALL, post=NOT_ALLOWED),
+    "hazard_export":                 Case(get=ALL, post=ALL),
+    # An export is its requester's alone, whoever else may see the ledger.
+    "hazard_export_job":             Case("export", get=OWNER, post=NOT_ALLOWED),
+    "hazard_export_download":        Case("export", get=OWNER, post=NOT_ALLOWED),
+    # registry
+    "enforcement_list":              Case(get=ALL, post=NOT_ALLOWED),
+    "enforcement_create":            Case(get=LOGGERS, post=LOGGERS),
+    "enforcement_detail":            Case("enforcement", get=SCOPED, post=SCOPED),
+    "accident_list":                 Case(get=ALL, post=NOT_ALLOWED),
+    "accident_create":               Case(get=OFFICE, post=OFFICE),
+    "accident_detail":               Case("accident", get=SCOPED, post=SCOPED),
+    "accident_edit":                 Case("accident", get=OFFICE, post=OFFICE),
+    "campaign_list":                 Case(get=ALL, post=NOT_ALLOWED),
+    "campaign_create":               Case(get=OFFICE, post=OFFICE),
+    "campaign_detail":               Case("campaign", get=ALL, post=ALL),
+    "campaign_edit":                 Case("campaign", get=OFFICE, post=OFFICE),
+    "campaign_delete":               Case("campaign", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    # notifications: each user's own
+    "notification_list":             Case(get=ALL, post=NOT_ALLOWED),
+    "notification_read_all":         Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),
+    "notification_detail":           Case("notification", get=OWNER, post=OWNER),
+    "notification_read":             Case("notification", get=NOT_ALLOWED, post="302 302 404 404 404 404 404 404"),
+    # bulletins: drafts are the office's, circulated ones everybody's and immutable
+    "bulletin_list":                 Case(get=ALL, post=NOT_ALLOWED),
+    "bulletin_create":               Case(get=OFFICE, post=OFFICE),
+    "bulletin_detail": (
+        Case("bulletin", get=ALL, post="302 403 403 403 403 403 403 403"),
+        Case("draft_bulletin", get=OFFICE_ONLY, post=OFFICE_ONLY),
+    ),
+    "bulletin_circulate": (
+        Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+        Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 404 302"),
+    ),
+    "bulletin_regenerate": (
+        Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+        Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 404 302"),
+    ),
+    "bulletin_pdf": (
+        Case("bulletin", get=ALL, post=ALL),
+        Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
+    ),
+    "bulletin_attachment": (
+        Case("bulletin", get=ALL, post=ALL),
+        Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
+    ),
+    # Django's admin: staff only; everyone else is sent to its login page.
+    "admin:index":                   Case(get=STAFF, post=STAFF),
+    "admin:login":                   Case(get="200 200 200 200 200 200 200 302", post="200 200 200 200 200 200 200 200"),
+    "admin:logout":                  Case(get="302 302 302 302 302 302 302 405", post="302 302 302 302 302 302 302 302"),
+    "admin:password_change":         Case(get=STAFF, post=STAFF),
+    "admin:password_change_done":    Case(get=STAFF, post="302 302 302 302 302 302 302 405"),
+    "admin:autocomplete":            Case(get="302 302 302 302 302 302 302 403", post="302 302 302 302 302 302 302 405"),
+    "admin:jsi18n":                  Case(get=STAFF, post="302 302 302 302 302 302 302 405"),
+    "admin:view_on_site":            Case(params={"content_type_id": 0, "object_id": 0}, get="302 302 302 302 302 302 302 404", post="302 302 302 302 302 302 302 404"),
+    "admin:app_list":                Case(params={"app_label": "units"}, get=STAFF, post=STAFF),
+    "admin/(?P<url>.*)$":            Case(params={"url": "no-such-page/"}, get="302 302 302 302 302 302 302 404", post="302 302 302 302 302 302 302 404"),
+    "admin:auth_user_password_change": Case("user", get=STAFF, post=STAFF),
+    **_admin_model("auth_group", "group"),
+    **_admin_model("units_user", "user"),
+    **_admin_model("units_area", "area"),
+    **_admin_model("units_department", "department"),
+    **_admin_model("units_category", "category"),
+    **_admin_model("units_unit", "unit"),
+}
+# fmt: on
+
+
+def _cases(key: str) -> tuple[Case, ...]:
+    entry = MATRIX[key]
+    return entry if isinstance(entry, tuple) else (entry,)
+
+
+def _route(key: str) -> Route:
+    return next(route for route in routes() if route.key == key)
+
+
+def _guess_object(route: Route, world: dict) -> str | None:
+    """For the missing-entry message: the world object named by the route's first segment."""
+    if not route.params:
+        return None
+    first = route.route.split("/")[0].removesuffix("s")
+    return first if first in world else "unit"
+
+
+def measure(world: dict, route: Route, case: Case, method: str) -> str:
+    values = {name: world[case.obj].pk for name in route.params} if case.obj else {}
+    values.update(case.params)
+    path = route.path(values) + (f"?{case.query}" if case.query else "")
+    codes = []
+    for _role, client in world_module.clients(world, Client):
+        with transaction.atomic():
+            response = getattr(client, method)(path)
+            transaction.set_rollback(True)
+        if response.streaming:  # drained, so the client closes it with its own signal handling
+            b"".join(response.streaming_content)
+        codes.append(str(response.status_code))
+    return " ".join(codes)
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return world_module.build()
+
+
+def test_every_url_has_an_entry(world):
+    known = set(MATRIX)
+    missing = [route for route in routes() if route.key not in known]
+    lines = []
+    for route in missing:
+        case = Case(_guess_object(route, world))
+        get, post = measure(world, route, case, "get"), measure(world, route, case, "post")
+        obj = f"{case.obj!r}, " if case.obj else ""
+        lines.append(f'    "{route.key}": Case({obj}get="{get}", post="{post}"),  # {route.route}')
+    assert not missing, (
+        f"{len(missing)} URL(s) have no entry in MATRIX ({__file__}). Add these lines after "
+        "checking every answer is what that role should get (columns: "
+        f"{' '.join(ROLES)}; object guessed from the path, see tests/world.py):\n"
+        + "\n".join(lines)
+    )
+    stale = known - {route.key for route in routes()}
+    assert not stale, f"MATRIX entries for URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_url_answers_each_role_as_the_matrix_says(world, key):
+    route = _route(key)
+    wrong = []
+    for case in _cases(key):
+        for method in ("get", "post"):
+            expected = getattr(case, method)
+            got = measure(world, route, case, method)
+            if got != expected:
+                wrong.append(f"{method.upper()} {case.obj or ''}: expected {expected}, got {got}")
+    assert not wrong, f"{key} ({route.route}), columns {' '.join(ROLES)}:\n" + "\n".join(wrong)

@@ -1,0 +1,195 @@
+"""Every URL pattern of the site, and a small world with one object behind each of them.
+
+Shared by the URL × role matrix (tests/test_url_role_matrix.py) and the junk-posting fuzz test:
+both walk the resolver, so a URL added anywhere is seen by both without being listed here.
+
+The world: unit U of 消防 in 兴华街道 with a submitted inspection, a draft, a hazard with a
+photo, an export, an enforcement action, an accident, a campaign, a notification of inspector
+A, a circulated bulletin and a draft one. The personas see U as the product says they should:
+inspector A (消防) and the street office of 兴华街道 in scope, inspector B (应急管理局) not.
+"""
+
+import datetime
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from PIL import Image
+
+from tests import factories
+
+# Column order of every expectation string in the matrix.
+ROLES = ("anon", "insp_a", "insp_b", "street", "office", "supervisor", "leader", "admin")
+
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the URL name ("units:edit"), or the route itself for an unnamed pattern
+    route: str  # "units/<int:pk>/edit/"
+    params: tuple[str, ...]  # the route's parameters, in order
+
+    def path(self, values: dict[str, object]) -> str:
+        """The route with its parameters filled from `values` (converters are all str-able)."""
+        filled = self.route.replace("^", "").replace("$", "")
+        for name in self.params:
+            filled = re.sub(rf"<(?:\w+:)?{name}>|\(\?P<{name}>[^)]*\)", str(values[name]), filled)
+        return "/" + filled.replace("\\", "")
+
+
+def routes() -> list[Route]:
+    """Every pattern the root URLconf serves, found by walking the resolver."""
+    found: list[Route] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}{pattern.namespace}:"
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                key = f"{namespace}{pattern.name}" if pattern.name else route
+                params = tuple(a or b for a, b in _PARAM.findall(route))
+                found.append(Route(key=key, route=route, params=params))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), "red").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def build() -> dict[str, object]:
+    """The personas (None for anonymous) and the objects, by the names the matrix uses."""
+    from inspections import photos
+    from inspections.models import (
+        Accident,
+        Bulletin,
+        Campaign,
+        EnforcementAction,
+        ExportJob,
+        Inspection,
+        Notification,
+    )
+
+    fire = factories.department("消防")
+    safety = factories.department("应急管理局")
+    office_dept = factories.department("安委办")
+    area = factories.area("兴华街道")
+    users = {
+        "anon": None,
+        "insp_a": factories.user("m_insp_a", "inspector", fire, name="消防甲"),
+        "insp_b": factories.user("m_insp_b", "inspector", safety, name="应急乙"),
+        "street": factories.user(
+            "m_street", "inspector", factories.street_office(area), name="街道丙"
+        ),
+        "office": factories.user("m_office", "office", office_dept, name="安委办丁"),
+        "supervisor": factories.user(
+            "m_super", "supervisor", factories.department("督查室"), name="督查戊"
+        ),
+        "leader": factories.user("m_leader", "leader", office_dept, name="领导己"),
+        "admin": factories.user(
+            "m_admin", "admin", office_dept, name="管理员", is_staff=True, is_superuser=True
+        ),
+    }
+    insp_a, office = users["insp_a"], users["office"]
+    today = timezone.localdate()
+    unit = factories.unit(
+        category=factories.category("furniture-market"), lead_department=fire, area=area
+    )
+    inspection = factories.inspection(unit, insp_a)
+    hazard = factories.hazard(unit, insp_a, inspection=inspection)
+    draft = Inspection.objects.create(
+        unit=unit, department=fire, created_by=insp_a, date=today - datetime.timedelta(days=1)
+    )
+    draft.inspectors.add(insp_a)
+    photo = photos.save_photo(
+        hazard=hazard,
+        upload=ContentFile(_jpeg(), name="p.jpg"),
+        kind="before",
+        user=insp_a,
+    )
+    export = ExportJob.objects.create(user=insp_a, status=ExportJob.Status.DONE, total=1, done=1)
+    export.file = f"exports/matrix-{export.pk}.xlsx"
+    export.save(update_fields=["file"])
+    export_file = export.file_path()
+    export_file.parent.mkdir(parents=True, exist_ok=True)
+    export_file.write_bytes(b"PK\x03\x04 not opened by the matrix")
+    enforcement = EnforcementAction.objects.create(
+        unit=unit,
+        kind=EnforcementAction.Kind.SUSPEND,
+        decided_on=today - datetime.timedelta(days=2),
+        department=fire,
+        created_by=insp_a,
+    )
+    accident = Accident.objects.create(
+        unit=unit,
+        area=area,
+        occurred_on=today - datetime.timedelta(days=3),
+        kind=Accident.Kind.FIRE,
+        description="仓库起火",
+        created_by=office,
+    )
+    campaign = Campaign.objects.create(
+        name="节前大检查",
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today,
+        created_by=office,
+    )
+    notification = Notification.objects.create(
+        user=insp_a, kind=Notification.Kind.DIGEST, day=today, title="提醒"
+    )
+    bulletins = {}
+    for name, status in (("bulletin", "circulated"), ("draft_bulletin", "draft")):
+        bulletin = Bulletin(
+            title=f"{name} 通报",
+            period_start=today - datetime.timedelta(days=30),
+            period_end=today,
+            status=status,
+            created_by=office,
+        )
+        if status == "circulated":
+            bulletin.number, bulletin.year, bulletin.seq = "安委办通报〔2099〕1号", 2099, 1
+        bulletin.pdf.save("b.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
+        bulletin.attachment.save("b.xlsx", ContentFile(b"PK matrix"), save=False)
+        bulletin.save()
+        bulletins[name] = bulletin
+    return {
+        **users,
+        "unit": unit,
+        "inspection": inspection,
+        "draft_inspection": draft,
+        "hazard": hazard,
+        "photo": photo,
+        "export": export,
+        "enforcement": enforcement,
+        "accident": accident,
+        "campaign": campaign,
+        "notification": notification,
+        **bulletins,
+        "user": insp_a,
+        "area": area,
+        "department": fire,
+        "category": unit.category,
+        "group": Group.objects.create(name="matrix"),
+    }
+
+
+def clients(world: dict[str, object], client_class) -> Iterator[tuple[str, object]]:
+    """(role, a client signed in as that role) in ROLES order; 500s come back as responses."""
+    for role in ROLES:
+        client = client_class(raise_request_exception=False)
+        if world[role] is not None:
+            client.force_login(world[role])
+        yield role, client
