@@ -232,9 +232,26 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message a worker took but never acknowledged (the worker was killed) comes back after this
+# many seconds. Longer than the longest task — a 100k-row export ~50 s, the 1M-hazard daily run
+# 33 s, a month bulletin 30 s — so a task still running is not handed to a second worker, and
+# short enough that a lost one returns within the quarter hour; the sweeper usually redoes the
+# work before that (REMINDER_SWEEP_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+}
 
 REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+# The sweeper (inspections.reminders.sweep) runs this often: it finishes a daily run a killed
+# worker or a restarted broker left half-done, mails digests whose mail was lost, and restarts
+# stuck bulletins and exports.
+REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300)
+# A daily run started, or a digest mail claimed, longer ago than this without finishing belongs
+# to a dead worker: the sweeper takes it over. Above the longest real run (33 s at 1M hazards)
+# and an SMTP conversation (a few EMAIL_TIMEOUTs).
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 600)
+# Unsent digest mails older than this many days are not sent any more (the in-app digest stays).
+DIGEST_EMAIL_CATCH_UP_DAYS = env_int("DIGEST_EMAIL_CATCH_UP_DAYS", 7)
 
 # Reminders (inspections/reminders.py). Overdue beyond these many days → 督办 (escalation);
 # major hazards escalate sooner.
@@ -257,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "inspections.tasks.reminders.daily_reminders",
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
+    },
+    "sweep": {
+        "task": "inspections.tasks.reminders.sweep",
+        "schedule": float(REMINDER_SWEEP_SECONDS),
+        # A sweep queued behind a dead worker is worth nothing once the next one is due.
+        "options": {"expires": float(REMINDER_SWEEP_SECONDS)},
     },
 }
 

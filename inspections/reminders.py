@@ -2,8 +2,15 @@
 
 The database decides, not the broker. Each reminder is a row unique per (hazard, kind, day),
 inserted set-based with ON CONFLICT DO NOTHING; each digest is a row unique per (user, day);
-a digest's mail is sent under a row lock and stamped in the same transaction. A second run, two
-beats at once or a rerun after a killed worker therefore neither doubles nor loses a reminder.
+the day's ReminderRun row records how far the run got (scanned, digested). A digest's mail is
+claimed under a row lock and the claim committed before the mail goes to SMTP; it is stamped
+sent afterwards. A second run, two beats at once or a rerun after a killed worker therefore
+neither doubles nor loses a reminder, and the sweeper (`sweep`, every REMINDER_SWEEP_SECONDS and
+at the start of each daily run) finishes what a killed worker or a restarted broker left:
+digests never built, mails never sent.
+
+A reminder row counts as given (and so keeps the hazard out of the next days' reminders) only
+once its day's digests were built: an undelivered row never hides a hazard.
 
 Plain functions, tested without Celery; inspections.tasks.reminders wraps them.
 """
@@ -15,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -40,7 +48,7 @@ from django.utils import timezone
 from units.models import User
 
 from . import workflow
-from .models import Hazard, Notification, Reminder
+from .models import Hazard, Notification, Reminder, ReminderRun
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +57,50 @@ K = Reminder.Kind
 KIND_ORDER = (K.ESCALATE, K.OVERDUE, K.DUE_TOMORROW, K.DUE_IN_3_DAYS)
 # Besides the lead department's inspectors, escalations go to these roles (all see everything).
 ESCALATION_ROLES = (User.Role.OFFICE, User.Role.SUPERVISOR, User.Role.LEADER)
-# Only the integration test sets it: holds a run between the scan and the digests so the test
-# can kill the worker at that point.
+# Only the integration tests set these (seconds): they hold a run at that point so the test can
+# kill the worker there. AFTER_SCAN: the scan committed, no digest yet. IN_DIGEST: the digests
+# written but not committed. IN_EMAIL: a mail claimed, not yet handed to SMTP.
 TEST_PAUSE_ENV = "ANJIAN_TEST_PAUSE_AFTER_SCAN"
+TEST_PAUSE_IN_DIGEST_ENV = "ANJIAN_TEST_PAUSE_IN_DIGEST"
+TEST_PAUSE_IN_EMAIL_ENV = "ANJIAN_TEST_PAUSE_IN_EMAIL"
 
 _ONE = datetime.timedelta(days=1)
 ESCALATE_BATCH = 100
 
 
+def _test_pause(env: str, point: str) -> None:
+    seconds = float(os.environ.get(env) or 0)
+    if seconds:
+        logger.warning("test pause: %s for %s s", point, seconds)
+        time.sleep(seconds)
+
+
+def _lock_run(day: datetime.date) -> ReminderRun:
+    """The day's run row, locked until the caller's transaction ends."""
+    ReminderRun.objects.get_or_create(day=day)
+    return ReminderRun.objects.select_for_update().get(day=day)
+
+
 # --- scan ---------------------------------------------------------------------------------------
 
 
-def _given(kind: str, condition: Q) -> Exists:
-    """A reminder of `kind` already given to the outer hazard on a day matching `condition`."""
-    return Exists(Reminder.objects.filter(condition, hazard=OuterRef("pk"), kind=kind))
+def _undelivered_days(before: datetime.date) -> list[datetime.date]:
+    """Days before `before` whose reminder rows are not all in a digest yet: normally none, the
+    sweeper builds them first."""
+    return list(
+        ReminderRun.objects.filter(
+            digested_at__isnull=True, scanned_at__isnull=False, day__lt=before
+        ).values_list("day", flat=True)
+    )
+
+
+def _given(kind: str, condition: Q, undelivered: list[datetime.date]) -> Exists:
+    """A reminder of `kind` already given to the outer hazard on a day matching `condition`;
+    a row of a day whose digests were never built was not given."""
+    given = Reminder.objects.filter(condition, hazard=OuterRef("pk"), kind=kind)
+    if undelivered:
+        given = given.exclude(day__in=undelivered)
+    return Exists(given)
 
 
 def candidates(day: datetime.date) -> dict[str, QuerySet]:
@@ -70,6 +108,11 @@ def candidates(day: datetime.date) -> dict[str, QuerySet]:
 
     Every query filters `status IN CLOCK_STATUSES` and a deadline range: the predicate and key
     of the partial index hazard_open_deadline_idx, so only that index's range is read."""
+    undelivered = _undelivered_days(day)
+
+    def given(kind: str, condition: Q) -> Exists:
+        return _given(kind, condition, undelivered)
+
     clock = Hazard.objects.filter(status__in=Hazard.CLOCK_STATUSES).order_by()
     repeat = max(1, settings.OVERDUE_REMIND_EVERY_DAYS)
     general_cutoff = day - datetime.timedelta(days=settings.ESCALATE_AFTER_DAYS)
@@ -78,12 +121,12 @@ def candidates(day: datetime.date) -> dict[str, QuerySet]:
         # Sent 3 days ahead; a day the job did not run (broker down) is caught up the day after.
         K.DUE_IN_3_DAYS: clock.filter(
             deadline__gte=day + 2 * _ONE, deadline__lte=day + 3 * _ONE
-        ).exclude(_given(K.DUE_IN_3_DAYS, Q(day=day - _ONE))),
+        ).exclude(given(K.DUE_IN_3_DAYS, Q(day=day - _ONE))),
         K.DUE_TOMORROW: clock.filter(deadline=day + _ONE),
         # Repeats every `repeat` days, counted afresh after a new deadline; the same window
         # makes the next run catch up on days the job did not run.
         K.OVERDUE: clock.filter(deadline__lt=day).exclude(
-            _given(
+            given(
                 K.OVERDUE,
                 Q(day__gt=day - repeat * _ONE, day__lt=day) & Q(day__gt=OuterRef("deadline")),
             )
@@ -95,7 +138,7 @@ def candidates(day: datetime.date) -> dict[str, QuerySet]:
         .filter(
             Q(deadline__lt=general_cutoff) | Q(level=Hazard.Level.MAJOR, deadline__lt=major_cutoff)
         )
-        .exclude(_given(K.ESCALATE, Q(day__gt=OuterRef("deadline")))),
+        .exclude(given(K.ESCALATE, Q(day__gt=OuterRef("deadline")))),
     }
 
 
@@ -148,13 +191,22 @@ def escalate_pending() -> int:
 
 
 def scan(day: datetime.date, *, escalate: bool = True) -> dict[str, int]:
-    """Create the day's reminder rows (set-based) and escalate; counts of rows inserted now."""
+    """Create the day's reminder rows (set-based) and escalate; counts of rows inserted now.
+
+    New rows mark the day as not digested, in the same transaction, so a run killed before its
+    digests leaves a trace the sweeper finds."""
     now = timezone.now()
     counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for kind, queryset in candidates(day).items():
-            cursor.execute(*insert_sql(kind, queryset, day, now))
-            counts[kind] = max(cursor.rowcount, 0)
+    with transaction.atomic():
+        run = _lock_run(day)
+        with connection.cursor() as cursor:
+            for kind, queryset in candidates(day).items():
+                cursor.execute(*insert_sql(kind, queryset, day, now))
+                counts[kind] = max(cursor.rowcount, 0)
+        run.scanned_at = now
+        if any(counts.values()):
+            run.digested_at = None
+        run.save(update_fields=["scanned_at", "digested_at"])
     counts["escalated"] = escalate_pending() if escalate else 0
     return counts
 
@@ -287,7 +339,18 @@ def build_digests(day: datetime.date) -> list[Digest]:
     """Upsert one digest per recipient for `day`; the unique constraint decides.
 
     An existing digest gets the current payload (a run may find reminders a killed run did not
-    reach); it is marked unread again only when its content changed."""
+    reach); it is marked unread again only when its content changed. Under the day's run lock,
+    and the run is marked digested in the same transaction: every row of the day is in them."""
+    with transaction.atomic():
+        run = _lock_run(day)
+        digests = _upsert_digests(day)
+        _test_pause(TEST_PAUSE_IN_DIGEST_ENV, "digests written, not committed")
+        run.digested_at = timezone.now()
+        run.save(update_fields=["digested_at"])
+    return digests
+
+
+def _upsert_digests(day: datetime.date) -> list[Digest]:
     wanted: dict[int, dict] = {}
     for user_ids, reminders in recipient_groups(day):
         payload = digest_payload(reminders, day)
@@ -355,10 +418,19 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send_digest_email(notification_id: int) -> bool:
-    """Mail one digest once. The row lock makes a concurrent retry wait and then see emailed_at;
-    emailed_at is written in the same transaction, only after the send succeeded, so a failure
-    leaves the digest to the next retry. False when there is nothing to send."""
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+
+
+def claim_digest_email(notification_id: int) -> Notification | None:
+    """Claim one digest's mail, or None when there is nothing to send.
+
+    Under the row lock: unsent, deliverable, and not claimed by a live sender. The claim is
+    committed before anything is sent, so a second sender (a redelivered task, the sweeper, a
+    second beat's run) finds it and leaves. A claim older than REMINDER_LEASE_SECONDS belongs to a
+    sender that died mid-send and is taken over: the one case where a mail can go out twice —
+    if the SMTP server had accepted it in the instant before the worker died — and it is logged."""
+    now = timezone.now()
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -367,30 +439,67 @@ def send_digest_email(notification_id: int) -> bool:
         )
         user = notification.user
         if notification.emailed_at is not None or not user.email or not user.is_active:
-            return False
-        sections = digest_sections(notification.payload)
-        for section in sections:
-            section["items"] = [
-                {**item, "absolute_url": absolute(item["url"])} for item in section["items"]
-            ]
-        context = {
-            "notification": notification,
-            "user": user,
-            "sections": sections,
-            "detail_url": absolute(reverse("notification_detail", args=[notification.pk])),
-            "site_url": settings.SITE_URL,
-        }
-        message = EmailMultiAlternatives(
-            subject=f"【安检】隐患整改提醒 {notification.day:%Y-%m-%d}",
-            body=render_to_string("notifications/email/digest.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("notifications/email/digest.html", context), "text/html"
-        )
+            return None
+        claimed = notification.email_claimed_at
+        if claimed is not None and claimed > now - _lease():
+            return None
+        if claimed is not None:
+            logger.warning(
+                "digest %s: its mail was claimed at %s and never confirmed (the sender died); "
+                "sending it again, same Message-ID",
+                notification_id,
+                claimed.isoformat(),
+            )
+        notification.email_claimed_at = now
+        notification.email_attempts += 1
+        notification.save(update_fields=["email_claimed_at", "email_attempts"])
+    return notification
+
+
+def digest_message(notification: Notification) -> EmailMultiAlternatives:
+    user = notification.user
+    sections = digest_sections(notification.payload)
+    for section in sections:
+        section["items"] = [
+            {**item, "absolute_url": absolute(item["url"])} for item in section["items"]
+        ]
+    context = {
+        "notification": notification,
+        "user": user,
+        "sections": sections,
+        "detail_url": absolute(reverse("notification_detail", args=[notification.pk])),
+        "site_url": settings.SITE_URL,
+    }
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    message = EmailMultiAlternatives(
+        subject=f"【安检】隐患整改提醒 {notification.day:%Y-%m-%d}",
+        body=render_to_string("notifications/email/digest.txt", context),
+        to=[user.email],
+        # Stable per digest: a mail sent again after a dead sender is recognisably the same one.
+        headers={"Message-ID": f"<digest-{notification.pk}.{notification.day:%Y%m%d}@{host}>"},
+    )
+    message.attach_alternative(
+        render_to_string("notifications/email/digest.html", context), "text/html"
+    )
+    return message
+
+
+def send_digest_email(notification_id: int) -> bool:
+    """Mail one digest at most once (see claim_digest_email). A send that fails with an error
+    releases the claim for the task's retry; a sent one is stamped. False: nothing to send."""
+    notification = claim_digest_email(notification_id)
+    if notification is None:
+        return False
+    message = digest_message(notification)
+    _test_pause(TEST_PAUSE_IN_EMAIL_ENV, "mail claimed, not sent")
+    try:
         message.send(fail_silently=False)
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+    except Exception:
+        Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+            email_claimed_at=None
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
     return True
 
 
@@ -400,6 +509,76 @@ def _send_inline(notification_id: int) -> bool:
     except OSError:  # smtplib errors included; the digest stays unsent for the next run
         logger.exception("digest %s: mail failed", notification_id)
         return False
+
+
+# --- the sweeper --------------------------------------------------------------------------------
+
+
+def unsent_digests(first: datetime.date, last: datetime.date, now: datetime.datetime) -> list[int]:
+    """Digests of days first..last whose mail is due and neither sent nor claimed by a live
+    sender, nor so new that the run that built them is still handing them out."""
+    stale = now - _lease()
+    return list(
+        Notification.objects.filter(
+            kind=Notification.Kind.DIGEST,
+            emailed_at__isnull=True,
+            day__gte=first,
+            day__lte=last,
+            user__is_active=True,
+            created_at__lt=stale,
+        )
+        .exclude(user__email="")
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
+        .order_by("day", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def catch_up(before: datetime.date, *, send: Callable[[int], bool]) -> dict[str, int]:
+    """Finish the days before `before`: build the digests of days scanned but never digested
+    (a worker killed between the two, a broker that lost the task), then mail their unsent
+    digests of the last DIGEST_EMAIL_CATCH_UP_DAYS days."""
+    first = before - datetime.timedelta(days=settings.DIGEST_EMAIL_CATCH_UP_DAYS)
+    days = _undelivered_days(before)
+    pending: list[int] = []
+    for day in days:
+        built = build_digests(day)
+        logger.warning("reminders %s: digests built by the sweeper", day)
+        if day >= first:
+            pending += [d.id for d in built if d.email and not d.emailed]
+    pending += unsent_digests(first, before - _ONE, timezone.now())
+    mailed = sum(1 for notification_id in dict.fromkeys(pending) if send(notification_id))
+    return {"days_digested": len(days), "mails": mailed}
+
+
+def daily_run_due(today: datetime.date, now: datetime.datetime) -> bool:
+    """Whether today's run should be (re)started: past REMINDER_HOUR and not finished, and not
+    started within the lease (then it is still running somewhere)."""
+    run = ReminderRun.objects.filter(day=today).first()
+    if run is not None and run.digested_at is not None and run.scanned_at is not None:
+        return False
+    if run is not None and run.started_at is not None and run.started_at > now - _lease():
+        return False
+    return timezone.localtime(now).hour >= settings.REMINDER_HOUR or (
+        run is not None and run.scanned_at is not None
+    )
+
+
+def sweep(*, send: Callable[[int], bool], now: datetime.datetime | None = None) -> dict[str, int]:
+    """The sweeper's reminder part: earlier days finished, today's run finished (or run, when
+    the beat's message was lost), today's unsent mails sent again. Safe to run at any time, any
+    number of times at once."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    result = catch_up(today, send=send)
+    result["daily_run"] = 0
+    if daily_run_due(today, now):
+        logger.warning("reminders %s: the daily run is missing or unfinished, running it", today)
+        run_daily(today, send=send)
+        result["daily_run"] = 1
+    else:
+        result["mails"] += sum(1 for pk in unsent_digests(today, today, now) if send(pk))
+    return result
 
 
 # --- the daily job ------------------------------------------------------------------------------
@@ -429,9 +608,8 @@ def _run(
 ) -> tuple[int, int]:
     counts = scan(day, escalate=not dry_run)
     logger.info("reminders %s: %s", day, counts)
-    pause = float(os.environ.get(TEST_PAUSE_ENV) or 0)
-    if pause and not dry_run:
-        time.sleep(pause)
+    if not dry_run:
+        _test_pause(TEST_PAUSE_ENV, "scan committed, no digest yet")
     digests = build_digests(day)
     if report is not None and digests:
         users = User.objects.select_related("department").in_bulk([d.user_id for d in digests])
@@ -457,15 +635,18 @@ def run_daily(
     send: Callable[[int], bool] | None = None,
     report: Callable[[str], None] | None = None,
 ) -> tuple[int, int]:
-    """The daily job: scan, escalate, build digests, mail them. Returns (sent, skipped):
-    digests delivered by this run (mailed, or in-app only for users without an email address)
-    and digests already delivered for that day before it.
+    """The daily job: finish earlier days (catch_up), scan, escalate, build digests, mail them.
+    Returns (sent, skipped): digests delivered by this run (mailed, or in-app only for users
+    without an email address) and digests already delivered for that day before it.
 
     `send` mails one digest by id (the Celery task enqueues instead; default: inline).
     A dry run does everything inside a transaction it rolls back and sends nothing, so it
     reports exactly what a real run would do and writes nothing."""
     send = send or _send_inline
     if not dry_run:
+        ReminderRun.objects.get_or_create(day=day)
+        ReminderRun.objects.filter(day=day).update(started_at=timezone.now())
+        catch_up(day, send=send)
         return _run(day, dry_run=False, send=send, report=report)
     with transaction.atomic():
         result = _run(day, dry_run=True, send=send, report=report)

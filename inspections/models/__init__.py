@@ -10,7 +10,7 @@ from .hazards import (
     HazardPhoto,
     YearSequence,
 )
-from .notifications import Notification, Reminder
+from .notifications import Notification, Reminder, ReminderRun
 
 __all__ = [
     "Accident",
@@ -26,5 +26,6 @@ __all__ = [
     "Inspection",
     "Notification",
     "Reminder",
+    "ReminderRun",
     "YearSequence",
 ]

@@ -41,6 +41,33 @@ class Reminder(models.Model):
         ]
 
 
+class ReminderRun(models.Model):
+    """How far the daily run of one day got. Its row is also the day's lock: a scan and a
+    digest build of the same day take turns on it, so a build never marks as digested a
+    reminder row that a concurrent scan committed after the build had read the day.
+
+    The sweeper (inspections.reminders.sweep) reads it: a day scanned but not digested had its
+    worker killed or its broker lost in between, and is finished from here."""
+
+    day = models.DateField("日期", unique=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    scanned_at = models.DateTimeField("扫描完成", null=True, blank=True)
+    # Null while some of the day's reminder rows are in no digest yet.
+    digested_at = models.DateTimeField("汇总完成", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "每日提醒运行"
+        indexes = [
+            # The sweeper: days whose digests are not built yet.
+            models.Index(
+                fields=["day"], name="reminderrun_undigested_idx", condition=Q(digested_at=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"
+
+
 class Notification(models.Model):
     """In-app notification; one reminder digest per user per day."""
 
@@ -64,6 +91,11 @@ class Notification(models.Model):
     payload = models.JSONField("详情", default=dict, blank=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    # A sender's claim on the digest's mail: set and committed before the mail is handed to
+    # SMTP, so a second sender leaves it alone; a claim older than REMINDER_LEASE_SECONDS
+    # belongs to a worker that died mid-send and may be taken over.
+    email_claimed_at = models.DateTimeField("邮件认领时间", null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField("邮件尝试次数", default=0)
     created_at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
@@ -82,4 +114,10 @@ class Notification(models.Model):
                 fields=["user"], name="notification_unread_idx", condition=Q(read_at__isnull=True)
             ),
             models.Index(fields=["user", "created_at"], name="notification_user_idx"),
+            # The sweeper: digests whose mail is not sent yet, by day.
+            models.Index(
+                fields=["day"],
+                name="notification_unsent_digest_idx",
+                condition=Q(kind="digest", emailed_at=None),
+            ),
         ]

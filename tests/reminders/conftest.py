@@ -11,10 +11,10 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 @contextlib.contextmanager
-def morning(day: datetime.date, hour: int = 8):
-    """Freeze the clock at `hour` o'clock Shanghai time on `day`."""
+def morning(day: datetime.date, hour: int = 8, minute: int = 0):
+    """Freeze the clock at `hour`:`minute` Shanghai time on `day`."""
     with time_machine.travel(
-        datetime.datetime.combine(day, datetime.time(hour), SHANGHAI), tick=False
+        datetime.datetime.combine(day, datetime.time(hour, minute), SHANGHAI), tick=False
     ):
         yield
 
