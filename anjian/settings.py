@@ -236,20 +236,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # many seconds. Longer than the longest task — a 100k-row export ~50 s, the 1M-hazard daily run
 # 33 s, a month bulletin 30 s — so a task still running is not handed to a second worker, and
 # short enough that a lost one returns within the quarter hour; the sweeper usually redoes the
-# work before that (REMINDER_SWEEP_SECONDS).
+# work before that (SWEEP_SECONDS).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+    # A broker that is down must not hold a page: the work is in the database already and the
+    # sweeper sends it once the broker is back (anjian.celery.enqueue_on_commit).
+    "socket_connect_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 
 REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
-# The sweeper (inspections.reminders.sweep) runs this often: it finishes a daily run a killed
+# The sweeper (inspections.tasks.sweeper) runs this often: it finishes a daily run a killed
 # worker or a restarted broker left half-done, mails digests whose mail was lost, and restarts
-# stuck bulletins and exports.
-REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 300)
-# A daily run started, or a digest mail claimed, longer ago than this without finishing belongs
-# to a dead worker: the sweeper takes it over. Above the longest real run (33 s at 1M hazards)
-# and an SMTP conversation (a few EMAIL_TIMEOUTs).
-REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 600)
+# bulletins and exports whose task never arrived or whose worker died.
+SWEEP_SECONDS = env_int("SWEEP_SECONDS", 300)
+# Work started this long ago without finishing — a daily run, a claimed digest mail, a bulletin
+# being built, an export without progress — belongs to a dead worker: the sweeper takes it over.
+# Above the longest real step (the 1M-hazard daily run 33 s, a month bulletin 30 s, an SMTP
+# conversation of a few EMAIL_TIMEOUTs, one 1,000-row export chunk).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
 # Unsent digest mails older than this many days are not sent any more (the in-app digest stays).
 DIGEST_EMAIL_CATCH_UP_DAYS = env_int("DIGEST_EMAIL_CATCH_UP_DAYS", 7)
 
@@ -276,10 +286,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
     },
     "sweep": {
-        "task": "inspections.tasks.reminders.sweep",
-        "schedule": float(REMINDER_SWEEP_SECONDS),
+        "task": "inspections.tasks.sweeper.sweep",
+        "schedule": float(SWEEP_SECONDS),
         # A sweep queued behind a dead worker is worth nothing once the next one is due.
-        "options": {"expires": float(REMINDER_SWEEP_SECONDS)},
+        "options": {"expires": float(SWEEP_SECONDS)},
     },
 }
 

@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 1000
-# A 100k-row ledger takes a few minutes; a claim older than this belongs to a lost worker.
-STALE_CLAIM = datetime.timedelta(minutes=30)
 
 # Column headings as offices name them (REFERENCE.md, "Hazard ledger columns used in practice").
 HEADERS = [
@@ -225,18 +223,37 @@ def params_querydict(params: dict) -> QueryDict:
     return query
 
 
+def _pending() -> Q:
+    return Q(status=ExportJob.Status.PENDING)
+
+
+def _abandoned(now: datetime.datetime) -> Q:
+    stale = now - datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    return Q(status=ExportJob.Status.RUNNING) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
+    )
+
+
+def stuck_jobs(now: datetime.datetime) -> list[int]:
+    """Jobs the sweeper sends again: pending for a whole sweep (their task never reached a
+    worker: the broker was down or restarted) or running with a stopped heartbeat."""
+    waited = now - datetime.timedelta(seconds=settings.SWEEP_SECONDS)
+    return list(
+        ExportJob.objects.filter((_pending() & Q(created_at__lt=waited)) | _abandoned(now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
 def run_export_job(job_id: int) -> None:
     """Write a queued export to MEDIA_ROOT/exports/ and tell the user. Safe to run twice: a
-    job another run already claimed (or finished) is left alone — unless its claim is so old
-    that the worker holding it must have died (the broker then redelivers the task)."""
-    stale = timezone.now() - STALE_CLAIM
+    job another run already claimed (or finished) is left alone — unless its heartbeat stopped
+    TASK_LEASE_SECONDS ago, when the worker holding it must have died."""
+    now = timezone.now()
     claimed = (
         ExportJob.objects.filter(pk=job_id)
-        .filter(
-            Q(status=ExportJob.Status.PENDING)
-            | Q(status=ExportJob.Status.RUNNING, created_at__lt=stale)
-        )
-        .update(status=ExportJob.Status.RUNNING, done=0)
+        .filter(_pending() | _abandoned(now))
+        .update(status=ExportJob.Status.RUNNING, done=0, heartbeat_at=now)
     )
     if not claimed:
         return
@@ -252,7 +269,7 @@ def run_export_job(job_id: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(total=total)
 
         def progress(done: int) -> None:
-            ExportJob.objects.filter(pk=job.pk).update(done=done)
+            ExportJob.objects.filter(pk=job.pk).update(done=done, heartbeat_at=timezone.now())
 
         written = write_ledger(iter_hazards(queryset), str(path), progress=progress)
     except Exception as exc:

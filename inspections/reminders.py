@@ -5,7 +5,7 @@ inserted set-based with ON CONFLICT DO NOTHING; each digest is a row unique per 
 the day's ReminderRun row records how far the run got (scanned, digested). A digest's mail is
 claimed under a row lock and the claim committed before the mail goes to SMTP; it is stamped
 sent afterwards. A second run, two beats at once or a rerun after a killed worker therefore
-neither doubles nor loses a reminder, and the sweeper (`sweep`, every REMINDER_SWEEP_SECONDS and
+neither doubles nor loses a reminder, and the sweeper (`sweep`, every SWEEP_SECONDS and
 at the start of each daily run) finishes what a killed worker or a restarted broker left:
 digests never built, mails never sent.
 
@@ -419,7 +419,7 @@ def absolute(path: str) -> str:
 
 
 def _lease() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    return datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS)
 
 
 def claim_digest_email(notification_id: int) -> Notification | None:
@@ -427,7 +427,7 @@ def claim_digest_email(notification_id: int) -> Notification | None:
 
     Under the row lock: unsent, deliverable, and not claimed by a live sender. The claim is
     committed before anything is sent, so a second sender (a redelivered task, the sweeper, a
-    second beat's run) finds it and leaves. A claim older than REMINDER_LEASE_SECONDS belongs to a
+    second beat's run) finds it and leaves. A claim older than TASK_LEASE_SECONDS belongs to a
     sender that died mid-send and is taken over: the one case where a mail can go out twice —
     if the SMTP server had accepted it in the instant before the worker died — and it is logged."""
     now = timezone.now()

@@ -33,6 +33,9 @@ class ExportJob(models.Model):
     file = models.CharField("文件", max_length=200, blank=True)
     error = models.TextField("错误", blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    # Set when a worker claims the job and at every chunk written: a running job whose
+    # heartbeat stops belongs to a dead worker, and the sweeper hands it to another.
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
@@ -42,6 +45,14 @@ class ExportJob(models.Model):
             models.CheckConstraint(
                 name="exportjob_status_valid",
                 condition=Q(status__in=["pending", "running", "done", "failed"]),
+            ),
+        ]
+        indexes = [
+            # The sweeper: jobs not finished yet.
+            models.Index(
+                fields=["created_at"],
+                name="exportjob_unfinished_idx",
+                condition=Q(status__in=["pending", "running"]),
             ),
         ]
 

@@ -92,7 +92,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
     # A sender's claim on the digest's mail: set and committed before the mail is handed to
-    # SMTP, so a second sender leaves it alone; a claim older than REMINDER_LEASE_SECONDS
+    # SMTP, so a second sender leaves it alone; a claim older than TASK_LEASE_SECONDS
     # belongs to a worker that died mid-send and may be taken over.
     email_claimed_at = models.DateTimeField("邮件认领时间", null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField("邮件尝试次数", default=0)

@@ -2,6 +2,6 @@
 
 Each family lives in its own module; importing them here lets autodiscovery find them."""
 
-from . import bulletins, exports, reminders
+from . import bulletins, exports, reminders, sweeper
 
-__all__ = ["bulletins", "exports", "reminders"]
+__all__ = ["bulletins", "exports", "reminders", "sweeper"]

@@ -5,9 +5,9 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from anjian.celery import enqueue_on_commit
 from inspections import reminders, workflow
 
 
@@ -30,17 +30,10 @@ def daily_reminders(day: str | None = None) -> list[int]:
     max_retries=8,
     # Killed well inside its claim's lease, so no second sender can take over a mail this one
     # is still sending (inspections.reminders.claim_digest_email).
-    time_limit=max(30, settings.REMINDER_LEASE_SECONDS // 2),
+    time_limit=max(30, settings.TASK_LEASE_SECONDS // 2),
 )
 def send_digest_email_task(notification_id: int) -> bool:
     return reminders.send_digest_email(notification_id)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def sweep() -> dict:
-    """Beat, every REMINDER_SWEEP_SECONDS: finishes what killed workers and a lost broker left
-    (inspections.reminders.sweep). Idempotent; two at once do the work once."""
-    return reminders.sweep(send=enqueue_digest_email)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -49,5 +42,5 @@ def review_risk_controls() -> int:
 
 
 def enqueue_digest_email(notification_id: int) -> bool:
-    transaction.on_commit(lambda: send_digest_email_task.delay(notification_id))
+    enqueue_on_commit(send_digest_email_task, notification_id)
     return True

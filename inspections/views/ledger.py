@@ -1,7 +1,6 @@
 """The hazard ledger (台账): the office's daily list, its xlsx export and the export jobs."""
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -131,9 +130,9 @@ def hazard_export(request):
         user=request.user, params={key: params.getlist(key) for key in params}, total=total
     )
 
-    from ..tasks.exports import run_export_job
+    from ..tasks.exports import enqueue
 
-    transaction.on_commit(lambda: run_export_job.delay(job.pk))
+    enqueue(job.pk)
     return redirect("hazard_export_job", pk=job.pk)
 
 

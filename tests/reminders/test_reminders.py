@@ -429,7 +429,9 @@ def test_daily_task_enqueues_one_mail_per_digest_after_commit(
     from inspections.tasks import reminders as tasks
 
     queued: list[int] = []
-    monkeypatch.setattr(tasks.send_digest_email_task, "delay", queued.append)
+    monkeypatch.setattr(
+        tasks.send_digest_email_task, "apply_async", lambda args: queued.append(*args)
+    )
     day = D(2025, 6, 25)
     with morning(D(2025, 6, 1)):
         factories.hazard(unit_of_a, inspector_a, deadline=day - 2 * ONE)

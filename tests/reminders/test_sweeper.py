@@ -76,7 +76,7 @@ def test_delivered_rows_do_count_as_given(overdue_21):
 def test_sweep_leaves_a_run_alone_within_its_lease_then_finishes_it(
     overdue_21, inspector_a, settings
 ):
-    settings.REMINDER_LEASE_SECONDS = 600
+    settings.TASK_LEASE_SECONDS = 600
     day = D(2025, 6, 25)
     with morning(day):
         ReminderRun.objects.create(day=day, started_at=datetime.datetime.now(datetime.UTC))
@@ -147,7 +147,7 @@ def test_a_claimed_mail_is_not_sent_by_a_second_sender(built):
 
 
 def test_a_mail_claimed_by_a_dead_sender_is_sent_once_after_the_lease(built, settings, caplog):
-    settings.REMINDER_LEASE_SECONDS = 600
+    settings.TASK_LEASE_SECONDS = 600
     day, note = built
     with morning(day):
         reminders.claim_digest_email(note.pk)  # the sender dies before SMTP took the mail
@@ -207,11 +207,12 @@ def test_two_racing_runs_and_sweeps_leave_exactly_one_of_everything(
 
 def test_beat_sweeps_every_five_minutes_and_a_lost_task_returns_within_the_quarter_hour(settings):
     from anjian.celery import app
-    from inspections.tasks.reminders import send_digest_email_task, sweep
+    from inspections.tasks.reminders import send_digest_email_task
+    from inspections.tasks.sweeper import sweep
 
     entry = settings.CELERY_BEAT_SCHEDULE["sweep"]
     assert entry["task"] == sweep.name and entry["schedule"] == 300
     assert app.conf.broker_transport_options["visibility_timeout"] == 900
     assert sweep.acks_late and sweep.reject_on_worker_lost
     # A sender is stopped long before another may take its claim over.
-    assert send_digest_email_task.time_limit < settings.REMINDER_LEASE_SECONDS
+    assert send_digest_email_task.time_limit < settings.TASK_LEASE_SECONDS

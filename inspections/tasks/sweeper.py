@@ -1,0 +1,21 @@
+"""The sweeper: beat sends it every SWEEP_SECONDS. It finds in the database the work a killed
+worker or a restarted broker lost and sends it again. Every piece it sends is itself safe to
+run twice, so two sweeps at once (two beats) do each piece once."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from inspections import exports, reminders
+
+from . import exports as export_tasks
+from .reminders import enqueue_digest_email
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep() -> dict:
+    result = reminders.sweep(send=enqueue_digest_email)
+    jobs = exports.stuck_jobs(timezone.now())
+    for job_id in jobs:
+        export_tasks.enqueue(job_id)
+    result["exports"] = len(jobs)
+    return result
