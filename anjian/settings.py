@@ -111,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "anjian.context_processors.navigation",
+                "inspections.context_processors.navigation",
             ],
         },
     },

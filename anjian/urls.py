@@ -8,7 +8,7 @@ admin.site.site_header = "安检 管理后台"
 admin.site.site_title = "安检"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("inspections.urls.home")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

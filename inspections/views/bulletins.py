@@ -174,20 +174,3 @@ def bulletin_attachment(request, pk: int):
         bulletins.attachment_filename(bulletin),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-
-
-def latest_circulated(user, limit: int = 5) -> list[Bulletin]:
-    """For the home page card: served by the partial index on circulated_at."""
-    return list(
-        Bulletin.objects.visible_to(user)
-        .filter(status=B.CIRCULATED)
-        .order_by("-circulated_at")
-        .only("id", "number", "title", "circulated_at")[:limit]
-    )
-
-
-def home_card(user) -> dict | None:
-    """Leaders (and the other district-wide roles) see the latest circulated bulletins."""
-    if not user.sees_everything:
-        return None
-    return {"template": "bulletins/_home_card.html", "bulletins": latest_circulated(user)}

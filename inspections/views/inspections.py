@@ -383,14 +383,3 @@ def hazard_photo(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def hazard_photo_thumb(request: HttpRequest, pk: int) -> FileResponse:
     return _photo_response(request, pk, thumbnail=True)
-
-
-# --- home page card --------------------------------------------------------------------------
-
-
-def inspection_home_card(user) -> dict | None:
-    """The prominent 登记检查 card on the home page, for those who log inspections."""
-    if not may_log_inspections(user):
-        return None
-    drafts = Inspection.objects.filter(created_by=user, status=Inspection.Status.DRAFT).count()
-    return {"template": "inspections/inspection_home_card.html", "may_log": True, "drafts": drafts}

@@ -1,10 +1,9 @@
 """The hazard ledger (台账): the office's daily list, its xlsx export and the export jobs."""
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -164,28 +163,3 @@ def export_job_download(request, pk: int):
         filename=exports.ledger_filename(timezone.localtime(job.created_at).date()),
         content_type=exports.XLSX_CONTENT_TYPE,
     )
-
-
-def home_card(user) -> dict | None:
-    """The home page card of open / overdue / awaiting verification / major open hazards."""
-    # Every role gets its own scope's figures: an inspector sees what their department must
-    # chase today, the office and leaders the whole district.
-    today = timezone.localdate()
-    counts = ledger_base_queryset(user).aggregate(
-        open=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=Hazard.CLOCK_STATUSES, deadline__lt=today)),
-        awaiting=Count("pk", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
-        major=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)),
-    )
-    url = reverse("hazard_list")
-    items = [
-        ("在办隐患", counts["open"], f"{url}?status=open", "primary"),
-        ("逾期", counts["overdue"], f"{url}?status=overdue", "danger"),
-        ("待复查", counts["awaiting"], f"{url}?status=awaiting_verification", "warning"),
-        ("重大隐患在办", counts["major"], f"{url}?status=open&level=major", "danger"),
-    ]
-    return {
-        "template": "inspections/ledger_home_card.html",
-        "items": [{"label": a, "count": b, "url": c, "badge": d} for a, b, c, d in items],
-        "url": url,
-    }

@@ -1,17 +1,12 @@
 from django.utils.functional import SimpleLazyObject
 
+from .forms_inspections import may_log_inspections
+from .models import Notification
+
 
 def _unread_count(user) -> int:
-    from inspections.models import Notification
-
     # Served by the partial index notification_unread_idx (user WHERE read_at IS NULL).
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def _may_log_inspections(user) -> bool:
-    from inspections.forms_inspections import may_log_inspections
-
-    return may_log_inspections(user)
 
 
 def navigation(request):
@@ -27,6 +22,6 @@ def navigation(request):
             "admin": user.is_superuser or user.role == user.Role.ADMIN,
             # Lazy: one query, only on pages that render the navigation.
             "unread_notifications": SimpleLazyObject(lambda: _unread_count(user)),
-            "log_inspections": _may_log_inspections(user),
+            "log_inspections": may_log_inspections(user),
         }
     }
