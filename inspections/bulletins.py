@@ -280,7 +280,9 @@ def _notify_everyone(bulletin: Bulletin, today: datetime.date) -> None:
                 body=bulletin.title,
                 link=link,
             )
-            for user_id in User.objects.filter(is_active=True).values_list("pk", flat=True)
+            for user_id in User.objects.filter(
+                is_active=True, role__in=User.PEOPLE_ROLES
+            ).values_list("pk", flat=True)
         ],
         batch_size=1000,
     )

@@ -68,9 +68,11 @@ class Scope:
         return qs
 
     def inspections(self) -> QuerySet:
+        """Inspections by the district's staff: a unit's self-inspection or a report received
+        from another system is no inspection of the department's."""
         qs = Inspection.objects.filter(
             status=Inspection.Status.SUBMITTED, date__range=(self.start, self.end)
-        )
+        ).exclude(kind__in=Inspection.NOT_BY_INSPECTORS)
         if self.campaign_id:
             qs = qs.filter(campaign_id=self.campaign_id)
         if self.area_id:

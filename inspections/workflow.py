@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from units.models import Department
+from units.models import Department, Unit
 
 from . import permissions
 from .models import DeadlineExtension, Hazard, HazardEvent, Inspection, YearSequence
@@ -107,6 +107,13 @@ def _resolve_deadline(
 # --- submission ------------------------------------------------------------------------------
 
 
+def _number(hazard: Hazard) -> None:
+    """YH-<year>-<n>, gap-free per year of discovery: the caller's transaction holds the count."""
+    seq = YearSequence.next_value("hazard", hazard.found_on.year)
+    hazard.number = f"YH-{hazard.found_on.year}-{seq:06d}"
+    hazard.year = hazard.found_on.year
+
+
 def submission_errors(inspection: Inspection) -> dict[str, list[str]]:
     """What keeps an inspection from being submitted ("说具体、讲明白"), keyed by field;
     hazard errors are keyed "hazard-<id>-<field>"."""
@@ -167,9 +174,7 @@ def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
     now = timezone.now()
     hazards = list(inspection.hazards.select_for_update().order_by("pk"))
     for hazard in hazards:
-        seq = YearSequence.next_value("hazard", hazard.found_on.year)
-        hazard.number = f"YH-{hazard.found_on.year}-{seq:06d}"
-        hazard.year = hazard.found_on.year
+        _number(hazard)
         hazard.original_deadline = hazard.deadline
         fields = ["number", "year", "original_deadline"]
         if inspection.unit.is_illegal:
@@ -193,6 +198,96 @@ def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
     inspection.submitted_at = now
     inspection.save(update_fields=["status", "submitted_at", "updated_at"])
     return hazards
+
+
+def register_reported_hazard(
+    *,
+    actor,
+    unit,
+    external_source: str,
+    external_id: str,
+    found_on: datetime.date,
+    description: str,
+    hazard_type: str,
+    level: str,
+    source: str = Hazard.Source.REPORT,
+    location: str = "",
+    legal_basis: str = "",
+    note: str = "",
+) -> tuple[Hazard, bool]:
+    """A hazard reported by another system (the 12345 hotline, the provincial platform) enters
+    at 已登记 for the office's triage. Idempotent by (external_source, external_id): a repeat,
+    even a concurrent one, returns the first hazard and False. The unique constraint decides."""
+    key = {
+        "external_source": external_source,
+        "external_id": _required(external_id, "缺少外部编号"),
+    }
+    existing = Hazard.objects.filter(**key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        hazard = _register_reported(
+            actor=actor,
+            unit=unit,
+            key=key,
+            found_on=found_on,
+            description=description,
+            hazard_type=hazard_type,
+            level=level,
+            source=source,
+            location=location,
+            legal_basis=legal_basis,
+            note=note,
+        )
+    except IntegrityError:
+        existing = Hazard.objects.filter(**key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return hazard, True
+
+
+@transaction.atomic
+def _register_reported(*, actor, unit, key: dict, note: str, **fields) -> Hazard:
+    if not Unit.objects.visible_to(actor).filter(pk=unit.pk).exists():
+        raise NotAllowed("该单位不在您的范围内")
+    if fields["source"] == Hazard.Source.SELF_CHECK:
+        raise Invalid("企业自查的隐患只能由单位自己报送")
+    _required(fields["description"], "请描述隐患（部位、问题）")
+    if fields["found_on"] > timezone.localdate():
+        raise Invalid("发现日期不能晚于今天")
+    now = timezone.now()
+    # The record of who reported it: the carrier "inspection" of kind 外部报送.
+    carrier = Inspection.objects.create(
+        unit=unit,
+        department=actor.department or unit.lead_department,
+        created_by=actor,
+        date=fields["found_on"],
+        kind=Inspection.Kind.EXTERNAL,
+        summary=note,
+        status=Inspection.Status.SUBMITTED,
+        submitted_at=now,
+    )
+    carrier.inspectors.add(actor)
+    hazard = Hazard(
+        inspection=carrier,
+        unit=unit,
+        lead_department=unit.lead_department,
+        status=S.REGISTERED,
+        **key,
+        **fields,
+    )
+    _number(hazard)
+    hazard.save()
+    HazardEvent.objects.create(
+        hazard=hazard,
+        actor=actor,
+        action=A.REGISTER,
+        to_status=S.REGISTERED,
+        note=note,
+        data={"external_source": key["external_source"], "external_id": key["external_id"]},
+    )
+    return hazard
 
 
 # --- triage by the office --------------------------------------------------------------------

@@ -87,6 +87,14 @@ class User(AbstractUser):
         SUPERVISOR = "supervisor", "督查室"
         LEADER = "leader", "领导"
         ADMIN = "admin", "管理员"
+        # The service account of an API client (api.ApiClient): never logs in to the pages.
+        API = "api", "外部系统"
+
+    # Roles that see the whole district. An API client does too unless it is limited to a
+    # department or street (then it is scoped like that department's inspectors).
+    DISTRICT_ROLES = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+    # People, as opposed to service accounts: who "everyone" means for a notification.
+    PEOPLE_ROLES = (Role.INSPECTOR, Role.OFFICE, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
 
     name = models.CharField("姓名", max_length=30, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
@@ -107,7 +115,9 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="user_role_valid",
-                condition=Q(role__in=["inspector", "office", "supervisor", "leader", "admin"]),
+                condition=Q(
+                    role__in=["inspector", "office", "supervisor", "leader", "admin", "api"]
+                ),
             ),
         ]
 
@@ -116,7 +126,9 @@ class User(AbstractUser):
 
     @property
     def sees_everything(self) -> bool:
-        return self.is_superuser or self.role != self.Role.INSPECTOR
+        if self.is_superuser or self.role in self.DISTRICT_ROLES:
+            return True
+        return self.role == self.Role.API and self.department_id is None
 
     @property
     def is_office(self) -> bool:
@@ -188,6 +200,8 @@ class Unit(models.Model):
     attributes = models.JSONField("行业属性", default=dict, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Set by a database trigger on every write (units/changes.py); never by Python.
+    change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
 
     objects = UnitQuerySet.as_manager()
 
@@ -215,6 +229,8 @@ class Unit(models.Model):
             models.Index(fields=["area", "name"], name="unit_area_name_idx"),
             # Category filter and campaign coverage counts.
             models.Index(fields=["category", "name"], name="unit_category_name_idx"),
+            # API incremental sync: /api/v1/units/ ordered by (change_seq, id).
+            models.Index(fields=["change_seq", "id"], name="unit_change_idx"),
         ]
 
     def __str__(self) -> str:

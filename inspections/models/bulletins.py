@@ -69,6 +69,8 @@ class Bulletin(models.Model):
         related_name="+",
     )
     circulated_at = models.DateTimeField("印发时间", null=True, blank=True)
+    # Set by a database trigger on every write (units/changes.py); never by Python.
+    change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
 
     objects = BulletinQuerySet.as_manager()
 
@@ -92,6 +94,12 @@ class Bulletin(models.Model):
             models.Index(
                 fields=["-circulated_at"],
                 name="bulletin_circulated_idx",
+                condition=Q(status="circulated"),
+            ),
+            # API incremental sync: /api/v1/bulletins/ ordered by (change_seq, id).
+            models.Index(
+                fields=["change_seq", "id"],
+                name="bulletin_change_idx",
                 condition=Q(status="circulated"),
             ),
         ]

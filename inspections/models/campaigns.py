@@ -75,6 +75,13 @@ class Inspection(models.Model):
         SPECIAL = "special", "专项检查"
         JOINT = "joint", "联合检查"
         REINSPECTION = "reinspection", "复查"
+        # Not an inspection by the district's staff: the record that carries a unit's own
+        # self-inspection (企业自查) or a report received from another system (e.g. 12345).
+        SELF = "self", "企业自查"
+        EXTERNAL = "external", "外部报送"
+
+    # Kinds done by inspectors: what inspection counts and coverage in statistics mean.
+    NOT_BY_INSPECTORS = (Kind.SELF, Kind.EXTERNAL)
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -112,6 +119,8 @@ class Inspection(models.Model):
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Set by a database trigger on every write (units/changes.py); never by Python.
+    change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
 
     objects = InspectionQuerySet.as_manager()
 
@@ -133,6 +142,8 @@ class Inspection(models.Model):
             # Campaign coverage and period statistics in bulletins.
             models.Index(fields=["date", "id"], name="inspection_date_idx"),
             models.Index(fields=["campaign", "unit"], name="inspection_campaign_unit_idx"),
+            # API incremental sync: /api/v1/inspections/ ordered by (change_seq, id).
+            models.Index(fields=["change_seq", "id"], name="inspection_change_idx"),
         ]
 
     def __str__(self) -> str:

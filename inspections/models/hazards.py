@@ -104,6 +104,14 @@ class Hazard(models.Model):
         MACHINERY = "machinery", "机械"
         OTHER = "other", "其他"
 
+    class Source(models.TextChoices):
+        """来源, as hazard ledgers record it."""
+
+        INSPECTION = "inspection", "检查"
+        SELF_CHECK = "self_check", "自查"
+        SUPERVISION = "supervision", "督查"
+        REPORT = "report", "举报"
+
     class Disposal(models.TextChoices):
         SUSPEND = "suspend", "责令停产整顿"
         CLOSE = "close", "关闭取缔"
@@ -133,6 +141,13 @@ class Hazard(models.Model):
         Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="hazards"
     )
     found_on = models.DateField("发现日期")
+    source = models.CharField(
+        "来源", max_length=20, choices=Source.choices, default=Source.INSPECTION
+    )
+    # A hazard received from another system: that system's code (api.ApiClient.code) and its
+    # own id for the record, which makes a repeated submission find the first one.
+    external_source = models.CharField("外部系统", max_length=40, blank=True)
+    external_id = models.CharField("外部编号", max_length=100, blank=True)
     description = models.TextField("隐患描述")
     location = models.CharField("隐患部位", max_length=100, blank=True)
     hazard_type = models.CharField("隐患类别", max_length=30, choices=Type.choices)
@@ -193,6 +208,8 @@ class Hazard(models.Model):
     version = models.PositiveIntegerField("版本", default=0)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Set by a database trigger on every write and on every new event (units/changes.py).
+    change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
 
     objects = HazardQuerySet.as_manager()
 
@@ -233,6 +250,17 @@ class Hazard(models.Model):
                 name="hazard_merged_has_target",
                 condition=~Q(status="merged") | Q(merged_into__isnull=False),
             ),
+            models.CheckConstraint(
+                name="hazard_source_valid",
+                condition=Q(source__in=["inspection", "self_check", "supervision", "report"]),
+            ),
+            # Idempotent creation from another system: one hazard per (system, its id).
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="hazard_external_id_unique",
+                violation_error_message="该外部编号已登记",
+            ),
         ]
         indexes = [
             # Ledger "open/overdue of one department by deadline" and the reminder scan.
@@ -253,6 +281,8 @@ class Hazard(models.Model):
             models.Index(fields=["unit", "status"], name="hazard_unit_status_idx"),
             # Ledger status filter and the per-status counts above it.
             models.Index(fields=["status"], name="hazard_status_idx"),
+            # API incremental sync: /api/v1/hazards/ ordered by (change_seq, id).
+            models.Index(fields=["change_seq", "id"], name="hazard_change_idx"),
         ]
 
     def __str__(self) -> str:

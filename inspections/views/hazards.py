@@ -46,6 +46,8 @@ DATA_LABELS = {
     "listed_on": "挂牌日期",
     "delisted": "摘牌",
     "kind": "执法措施",
+    "external_source": "外部系统",
+    "external_id": "外部编号",
 }
 DATA_VALUES = {
     "disposal": dict(Hazard.Disposal.choices),
