@@ -82,8 +82,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "units",
     "inspections",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.middleware.ApiCallLogMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -327,6 +332,51 @@ if BULLETIN_AUTO_DRAFT_HOUR >= 0:
         "task": "inspections.tasks.bulletins.auto_draft_bulletin_task",
         "schedule": crontab(day_of_month=1, hour=BULLETIN_AUTO_DRAFT_HOUR, minute=15),
     }
+
+# Cache: Redis when configured, so the API's per-client rate limit is one count for every
+# gunicorn worker; otherwise per process (SQLite demo, one runserver process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "anjian",
+        }
+    }
+
+# The API for other systems (api/): token authentication only, JSON only, one rate per client.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.IsApiClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ChangeFeedPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "安检 数据接口",
+    "DESCRIPTION": (
+        "供省级平台、12345 热线等外部系统读取单位、检查记录、隐患（含流转记录）和已印发的通报，"
+        "并报送隐患。\n\n"
+        "认证：请求头 `Authorization: Bearer <令牌>`，令牌由管理员在管理后台“接口客户端”中签发；"
+        "每个客户端只能读写其数据范围（全区，或某个部门/街道）内的数据，超出范围的记录返回 404。\n\n"
+        "增量同步：列表按变更顺序返回，响应中的 `cursor` 原样作为 `?cursor=` 传回即可续取；"
+        "`has_more` 为 false 时已取完，保存 cursor，几分钟后再取，不漏不重。"
+    ),
+    "VERSION": "1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "HazardStatusEnum": "inspections.models.hazards.Hazard.Status",
+        "UnitStatusEnum": "units.models.Unit.Status",
+    },
+}
 
 LOGGING = {
     "version": 1,

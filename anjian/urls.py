@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("inspections.urls.registry")),
     path("notifications/", include("inspections.urls.notifications")),
     path("bulletins/", include("inspections.urls.bulletins")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
