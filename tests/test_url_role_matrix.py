@@ -37,12 +37,15 @@ ALL = "302 200 200 200 200 200 200 200"  # every signed-in user
 NOT_ALLOWED = "302 405 405 405 405 405 405 405"
 STAFF = "302 302 302 302 302 302 302 200"  # the Django admin: is_staff only
 STAFF_REDIRECT = "302 302 302 302 302 302 302 302"  # the admin's bare-id URL redirects everyone
+STAFF_FORBIDDEN = "302 302 302 302 302 302 302 403"  # the admin itself refuses (no delete, no add)
 SCOPED = "302 200 404 200 200 200 200 200"  # an object of 消防 in the street's area
 OWNER = "302 200 404 404 404 404 404 404"  # inspector A's own object
 OFFICE = "302 403 403 403 200 403 403 200"  # office and admin only
 OFFICE_ONLY = "302 404 404 404 200 404 404 200"  # hidden from all but office and admin
 NOBODY = "302 404 404 404 404 404 404 404"
 LOGGERS = "302 200 200 200 200 403 403 200"  # who records inspections: not supervisor/leader
+API = "401 401 401 401 401 401 401 401"  # a token, never a signed-in session, opens /api/v1/
+OPEN = "200 200 200 200 200 200 200 200"
 
 
 def _admin_model(model: str, obj: str, **overrides: Case) -> dict[str, Case]:
@@ -144,6 +147,20 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         Case("bulletin", get=ALL, post=ALL),
         Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
     ),
+    # the API for other systems: token only (tests/api test each client's scope)
+    "api:unit-list":                 Case(get=API, post=API),
+    "api:unit-detail":               Case("unit", get=API, post=API),
+    "api:inspection-list":           Case(get=API, post=API),
+    "api:inspection-detail":         Case("inspection", get=API, post=API),
+    "api:hazard-list":               Case(get=API, post=API),
+    "api:hazard-detail":             Case("hazard", get=API, post=API),
+    "api:photo":                     Case("photo", get=API, post=API),
+    "api:bulletin-list":             Case(get=API, post=API),
+    "api:bulletin-detail":           Case("bulletin", get=API, post=API),
+    "api:bulletin-pdf":              Case("bulletin", get=API, post=API),
+    # the interface description and its docs page hold no data
+    "api:schema":                    Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
+    "api:docs":                      Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
     # Django's admin: staff only; everyone else is sent to its login page.
     "admin:index":                   Case(get=STAFF, post=STAFF),
     "admin:login":                   Case(get="200 200 200 200 200 200 200 302", post="200 200 200 200 200 200 200 200"),
@@ -162,6 +179,21 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     **_admin_model("units_department", "department"),
     **_admin_model("units_category", "category"),
     **_admin_model("units_unit", "unit"),
+    # Clients are revoked, never deleted; the call log is read-only.
+    **_admin_model(
+        "api_apiclient",
+        "api_client",
+        **{"admin:api_apiclient_delete": Case("api_client", get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN)},
+    ),
+    **_admin_model(
+        "api_apicalllog",
+        "api_call",
+        **{
+            "admin:api_apicalllog_add": Case(get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN),
+            "admin:api_apicalllog_change": Case("api_call", get=STAFF, post=STAFF_FORBIDDEN),
+            "admin:api_apicalllog_delete": Case("api_call", get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN),
+        },
+    ),
 }
 # fmt: on
 

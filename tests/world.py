@@ -5,7 +5,7 @@ both walk the resolver, so a URL added anywhere is seen by both without being li
 
 The world: unit U of 消防 in 兴华街道 with a submitted inspection, a draft, a hazard with a
 photo, an export, an enforcement action, an accident, a campaign, a notification of inspector
-A, a circulated bulletin and a draft one. The personas see U as the product says they should:
+A, a circulated bulletin and a draft one, an API client limited to 消防 and one of its calls. The personas see U as the product says they should:
 inspector A (消防) and the street office of 兴华街道 in scope, inspector B (应急管理局) not.
 """
 
@@ -72,6 +72,7 @@ def _jpeg() -> bytes:
 
 def build() -> dict[str, object]:
     """The personas (None for anonymous) and the objects, by the names the matrix uses."""
+    from api.models import ApiCallLog
     from inspections import photos
     from inspections.models import (
         Accident,
@@ -147,6 +148,10 @@ def build() -> dict[str, object]:
         end_date=today,
         created_by=office,
     )
+    api_client = _api_client(fire, users["admin"])
+    api_call = ApiCallLog.objects.create(
+        client=api_client, method="GET", path="/api/v1/units/", status=200, duration_ms=3
+    )
     notification = Notification.objects.create(
         user=insp_a, kind=Notification.Kind.DIGEST, day=today, title="提醒"
     )
@@ -177,6 +182,8 @@ def build() -> dict[str, object]:
         "accident": accident,
         "campaign": campaign,
         "notification": notification,
+        "api_client": api_client,
+        "api_call": api_call,
         **bulletins,
         "user": insp_a,
         "area": area,
@@ -184,6 +191,15 @@ def build() -> dict[str, object]:
         "category": unit.category,
         "group": Group.objects.create(name="matrix"),
     }
+
+
+def _api_client(department, admin):
+    from api import clients as api_clients
+    from api.models import ApiClient
+
+    client = ApiClient(name="消防物联网平台", code="fire-iot", department=department)
+    api_clients.create_client(client=client, created_by=admin)
+    return client
 
 
 def clients(world: dict[str, object], client_class) -> Iterator[tuple[str, object]]:
