@@ -140,13 +140,15 @@ def generate(count: int) -> None:
             responsible_person, responsible_phone, deadline, original_deadline,
             rectification_plan, measures, status, fixed_on_spot, disposal, reopen_count,
             listed_document, plan_responsible, plan_measures, plan_acceptance,
-            version, created_at, updated_at, lead_department_id, unit_id, inspection_id)
+            version, created_at, updated_at, lead_department_id, unit_id, inspection_id,
+            source, external_source, external_id)
         SELECT 'YH-' || y.year || '-' || lpad(((g + 1) / 2)::text, 6, '0'), y.year, f.found_on,
             (%(phrases)s::text[])[1 + (g * 7919) %% 50] || '，'
                 || (%(phrases)s::text[])[1 + (g * 104729 / 50) %% 50],
             '', 'fire', 'general', '', '张三', '', f.found_on + 15, f.found_on + 15, '', '',
             CASE WHEN g %% 4 = 0 THEN 'closed' ELSE 'assigned' END, false, '', 0,
-            '', '', '', '', 1, now(), now(), insp.lead_department_id, insp.unit_id, insp.id
+            '', '', '', '', 1, now(), now(), insp.lead_department_id, insp.unit_id, insp.id,
+            'inspection', '', ''
         FROM generate_series(1::bigint, %(count)s) AS g
         JOIN insp ON insp.k = g %% %(inspections)s
         CROSS JOIN LATERAL (SELECT 2025 + (g %% 2)::int AS year) y

@@ -119,7 +119,8 @@ def generate(count: int) -> None:
             responsible_person, responsible_phone, deadline, original_deadline,
             rectification_plan, measures, status, fixed_on_spot, disposal, reopen_count,
             escalated_at, listed_document, plan_responsible, plan_measures, plan_acceptance,
-            version, created_at, updated_at, lead_department_id, unit_id, inspection_id)
+            version, created_at, updated_at, lead_department_id, unit_id, inspection_id,
+            source, external_source, external_id)
         SELECT 'YH-B-' || lpad(g::text, 7, '0'), 2025, d.deadline - 30, '基准隐患' || g, '',
             'fire', lvl.level, '', '张三', '', d.deadline, d.deadline, '', '',
             (ARRAY['assigned','assigned','assigned','assigned','rectifying','rectifying',
@@ -129,7 +130,8 @@ def generate(count: int) -> None:
             CASE WHEN d.deadline < %(day)s::date - CASE lvl.level WHEN 'major' THEN %(major)s
                                                                ELSE %(general)s END
                  THEN now() END,
-            '', '', '', '', 1, now(), now(), insp.lead_department_id, insp.unit_id, insp.id
+            '', '', '', '', 1, now(), now(), insp.lead_department_id, insp.unit_id, insp.id,
+            'inspection', '', ''
         FROM generate_series(1::bigint, %(count)s) AS g
         JOIN insp ON insp.k = g %% %(inspections)s
         CROSS JOIN LATERAL (SELECT %(day)s::date + (((g * 7919) %% 100) - 40)::int AS deadline) d
