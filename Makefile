@@ -13,7 +13,7 @@ TEST_APT := $(RUN_APT) poppler-utils chromium
 
 DEV_ENV := DEBUG=1 PLAIN_STATIC=1
 
-.PHONY: run test lint system-run system-test venv migrate seed clean
+.PHONY: run test lint bench system-run system-test venv migrate seed clean
 
 run: system-run venv
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -28,6 +28,15 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# A district at ten years' scale (1M hazards) into DATABASE_URL's PostgreSQL database, which
+# must be named *bench* because the seed wipes it; then the hot pages timed (benchmarks/).
+bench: venv
+	@case "$$DATABASE_URL" in postgres*bench*) ;; *) \
+	  echo "make bench needs DATABASE_URL naming a PostgreSQL database called *bench* (it is wiped), e.g.:"; \
+	  echo "  createdb -h 127.0.0.1 -U postgres anjian_bench"; \
+	  echo "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/anjian_bench make bench"; exit 1;; esac
+	$(BIN)/python benchmarks/district.py $(BENCH_ARGS)
 
 system-run:
 	@APT_PACKAGES="$(RUN_APT)" sh -c "$$SYSTEM_DEPS"

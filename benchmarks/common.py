@@ -37,3 +37,31 @@ def bench_units(
         ],
         batch_size=batch_size,
     )
+
+
+def insert_select(model, expressions: dict[str, str], from_sql: str, params: dict) -> int:
+    """INSERT INTO model's table SELECT `expressions` (column → SQL) `from_sql`: every other
+    column gets the model field's default, so a field added later does not break the seed."""
+    from django.db import connection
+
+    columns, values, params = [], [], dict(params)
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.column in expressions:
+            values.append(expressions[field.column])
+        else:
+            key = f"default_{field.column}"
+            params[key] = field.get_db_prep_save(field.get_default(), connection)
+            values.append(f"%({key})s")
+    unknown = set(expressions) - {f.column for f in model._meta.concrete_fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
+    statement = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)})"
+        f" SELECT {', '.join(values)} {from_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
