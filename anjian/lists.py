@@ -22,6 +22,11 @@ class FilteredListView(ListView):
     def get_base_queryset(self):
         raise NotImplementedError
 
+    def get_page_rows_queryset(self):
+        """With `paginate_ids_first`, what the page's rows are fetched from: the place for
+        per-row aggregates that must not run over the whole filtered set."""
+        return self.get_base_queryset()
+
     def get_paginate_by(self, queryset):
         try:
             size = int(self.request.GET.get("page_size", self.paginate_by))
@@ -55,7 +60,7 @@ class FilteredListView(ListView):
         paginator = Paginator(queryset.values_list("pk", flat=True), page_size)
         page = paginator.get_page(self.request.GET.get("page"))
         ids = list(page.object_list)
-        rows = {row.pk: row for row in self.get_base_queryset().filter(pk__in=ids)} if ids else {}
+        rows = self.get_page_rows_queryset().in_bulk(ids) if ids else {}
         page.object_list = [rows[pk] for pk in ids if pk in rows]
         return paginator, page, page.object_list, page.has_other_pages()
 

@@ -83,6 +83,12 @@ class InArray(Func):
         subquery_sql, subquery_params = compiler.compile(subquery)  # "(SELECT …)"
         return f"{field_sql} = ANY(ARRAY{subquery_sql})", [*field_params, *subquery_params]
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        field, subquery = self.get_source_expressions()
+        field_sql, field_params = compiler.compile(field)
+        subquery_sql, subquery_params = compiler.compile(subquery)
+        return f"{field_sql} IN {subquery_sql}", [*field_params, *subquery_params]
+
 
 # The documents the indexes cover, in index order (see the migrations).
 UNIT_DOCUMENT = ("name", "address", "credit_code")

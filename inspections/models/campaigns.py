@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 
 from units.models import Area, Category, Department, Unit
+from units.search import InArray
 
 
 class Campaign(models.Model):
@@ -43,27 +44,23 @@ class InspectionQuerySet(models.QuerySet):
         """The one place that decides which inspections a user may see."""
         if not user.is_authenticated:
             return self.none()
+        # Every arm of the OR is an index condition on this table (ids and unit ids as arrays,
+        # not EXISTS or IN subplans), so PostgreSQL answers an inspector's scope with one
+        # BitmapOr instead of a sequential scan of every inspection (2.3 s at 300,000).
+        mine = Q(created_by=user) | InArray(
+            "pk",
+            Inspection.inspectors.through.objects.filter(user_id=user.pk)
+            .order_by()
+            .values("inspection_id"),
+        )
         if user.sees_everything:
             # Other people's drafts are private until submitted.
-            return self.filter(
-                Q(status=Inspection.Status.SUBMITTED)
-                | Q(created_by=user)
-                | Exists(
-                    Inspection.inspectors.through.objects.filter(
-                        inspection_id=OuterRef("pk"), user_id=user.pk
-                    )
-                )
-            )
-        mine = Q(created_by=user) | Exists(
-            Inspection.inspectors.through.objects.filter(
-                inspection_id=OuterRef("pk"), user_id=user.pk
-            )
-        )
+            return self.filter(Q(status=Inspection.Status.SUBMITTED) | mine)
         department = user.department
         if department is None:
             return self.filter(mine)
-        units = Unit.objects.visible_to(user).values("pk")
-        departmental = Q(department=department) | Q(unit__in=units)
+        units = InArray("unit_id", Unit.objects.visible_to(user).order_by().values("pk"))
+        departmental = Q(department=department) | units
         return self.filter(mine | (Q(status=Inspection.Status.SUBMITTED) & departmental))
 
 

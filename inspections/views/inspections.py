@@ -4,7 +4,8 @@ the list, the unit search the form uses, and the only way hazard photos are serv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -40,19 +41,37 @@ class InspectionListView(FilteredListView):
         "hazards": ("hazard_count", "id"),
     }
     default_sort = "-date"
+    # Counting each inspection's hazards over every visible inspection before LIMIT scanned the
+    # whole hazard table (3.5 s at 1M hazards); the count now runs for the page's rows only.
+    paginate_ids_first = True
 
     def get_base_queryset(self):
+        return Inspection.objects.visible_to(self.request.user)
+
+    def filtered_queryset(self):
+        queryset = super().filtered_queryset()
+        if self.current_sort().lstrip("-") == "hazards":
+            # Sorting by the count needs it for every row; only this rarely used sort pays for it.
+            queryset = queryset.annotate(hazard_count=_hazard_count())
+        return queryset
+
+    def get_page_rows_queryset(self):
         return (
-            Inspection.objects.visible_to(self.request.user)
+            self.get_base_queryset()
             .select_related("unit", "department", "campaign", "created_by")
             .prefetch_related("inspectors")
-            .annotate(hazard_count=Count("hazards", distinct=True))
+            .annotate(hazard_count=_hazard_count())
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["may_log"] = may_log_inspections(self.request.user)
         return context
+
+
+def _hazard_count():
+    hazards = Hazard.objects.filter(inspection=OuterRef("pk")).order_by().values("inspection")
+    return Coalesce(Subquery(hazards.annotate(n=Count("pk")).values("n")), 0)
 
 
 inspection_list = InspectionListView.as_view()
