@@ -302,6 +302,10 @@ CELERY_BEAT_SCHEDULE = {
 # and the user downloads the file from the export page when it is ready.
 EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 
+# The leaders' dashboard keeps its figures this many seconds per filter set and scope (a
+# district-scale page is a dozen aggregate queries); 0 turns the cache off.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 120)
+
 # 通报 (bulletins). The issuing body, number prefix and addressees printed on every bulletin.
 BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", "区安全生产委员会办公室")
 BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", "安委办通报")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("inspections.urls.registry")),
     path("notifications/", include("inspections.urls.notifications")),
     path("bulletins/", include("inspections.urls.bulletins")),
+    path("dashboard/", include("inspections.urls.dashboard")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

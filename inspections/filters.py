@@ -22,10 +22,14 @@ from .models import Campaign, Hazard
 # Derived statuses: not stored, computed from the status and the deadline.
 OVERDUE = "overdue"
 OPEN = "open"
+# Not dismissed (不予认定 / 合并 / 作废): the hazards a rectification rate is counted over.
+ACCEPTED = "accepted"
+NOT_ACCEPTED_STATUSES = (Hazard.Status.REJECTED, Hazard.Status.MERGED, Hazard.Status.VOID)
 
 STATUS_CHOICES = [
     (OPEN, "未销号（全部在办）"),
     (OVERDUE, "逾期"),
+    (ACCEPTED, "有效隐患（在办及已销号）"),
     *[(value, label) for value, label in Hazard.Status.choices if value != Hazard.Status.DRAFT],
 ]
 
@@ -124,6 +128,8 @@ class HazardFilter(StyledFilterSet):
             )
         if value == OPEN:
             return queryset.filter(status__in=Hazard.OPEN_STATUSES)
+        if value == ACCEPTED:
+            return queryset.exclude(status__in=NOT_ACCEPTED_STATUSES)
         return queryset.filter(status=value)
 
     def filter_escalated(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

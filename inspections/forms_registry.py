@@ -243,11 +243,28 @@ class EnforcementFilter(UnitScopedFilterMixin, StyledFilterSet):
     )
     decided_from = _date_filter("决定日期起", "decided_on", "gte")
     decided_to = _date_filter("决定日期止", "decided_on", "lte")
+    # Links from the dashboard's figures of one campaign: a bare id, like `unit`, so the
+    # page renders no list of every campaign.
+    campaign = django_filters.ModelChoiceFilter(
+        label="专项检查",
+        field_name="inspection__campaign",
+        queryset=Campaign.objects.all(),
+        widget=forms.HiddenInput,
+    )
     unit = _unit_filter()
 
     class Meta:
         model = EnforcementAction
-        fields = ["q", "kind", "department", "area", "decided_from", "decided_to", "unit"]
+        fields = [
+            "q",
+            "kind",
+            "department",
+            "area",
+            "decided_from",
+            "decided_to",
+            "campaign",
+            "unit",
+        ]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -261,6 +278,14 @@ class AccidentFilter(UnitScopedFilterMixin, StyledFilterSet):
     q = django_filters.CharFilter(label="单位/经过", method="filter_text")
     kind = django_filters.ChoiceFilter(label="事故类型", choices=Accident.Kind.choices)
     area = django_filters.ModelChoiceFilter(label="街道", queryset=Area.objects.all())
+    # The dashboard's accident figures of one department (those at the units it leads): a
+    # bare id from its links, like `unit`.
+    department = django_filters.ModelChoiceFilter(
+        label="牵头部门",
+        field_name="unit__lead_department",
+        queryset=Department.objects.all(),
+        widget=forms.HiddenInput,
+    )
     occurred_from = _date_filter("发生日期起", "occurred_on", "gte")
     occurred_to = _date_filter("发生日期止", "occurred_on", "lte")
     with_deaths = django_filters.BooleanFilter(
@@ -272,7 +297,16 @@ class AccidentFilter(UnitScopedFilterMixin, StyledFilterSet):
 
     class Meta:
         model = Accident
-        fields = ["q", "kind", "area", "occurred_from", "occurred_to", "with_deaths", "unit"]
+        fields = [
+            "q",
+            "kind",
+            "area",
+            "department",
+            "occurred_from",
+            "occurred_to",
+            "with_deaths",
+            "unit",
+        ]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

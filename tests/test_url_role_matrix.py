@@ -147,6 +147,8 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         Case("bulletin", get=ALL, post=ALL),
         Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
     ),
+    # the dashboard: every role its own scope (an inspector's is their department's)
+    "dashboard":                     Case(get=ALL, post=NOT_ALLOWED),
     # the API for other systems: token only (tests/api test each client's scope)
     "api:unit-list":                 Case(get=API, post=API),
     "api:unit-detail":               Case("unit", get=API, post=API),

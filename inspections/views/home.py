@@ -20,6 +20,15 @@ def home(request):
     bulletin_card = bulletin_home_card(request.user)
     if bulletin_card:
         context["home_cards"].append(bulletin_card)
+    # Leaders come for the dashboard first; the other roles find it next to the ledger card.
+    dashboard_card = {
+        "template": "inspections/dashboard/_home_card.html",
+        "district": request.user.sees_everything,
+    }
+    if request.user.role == request.user.Role.LEADER:
+        context["home_cards"].insert(0, dashboard_card)
+    else:
+        context["home_cards"].append(dashboard_card)
     inspection_card = inspection_home_card(request.user)
     if inspection_card:
         # First: logging an inspection is what an inspector comes for.

@@ -1,0 +1,87 @@
+"""The leaders' dashboard `/dashboard/`: the district (or the inspector's department) at a
+glance. Figures come from inspections.dashboard, cached briefly per filter set and scope."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .. import dashboard
+from ..forms_dashboard import DashboardFilterForm
+
+CACHE_VERSION = 1
+
+
+def scope_key(user) -> str:
+    """Who sees the same figures: the district-wide roles share them; anybody else's depend on
+    their own visible_to (department, street, own inspections), so they are kept per user."""
+    return "district" if user.sees_everything else f"user{user.pk}"
+
+
+def cache_key(user, period: dashboard.Period, scope: dashboard.DashboardScope) -> str:
+    parts = [
+        scope_key(user),
+        period.today.isoformat(),
+        period.kind,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        str(scope.area_id or ""),
+        str(scope.department_id or ""),
+        str(scope.campaign_id or ""),
+    ]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return f"dashboard:v{CACHE_VERSION}:{digest}"
+
+
+def figures(user, period: dashboard.Period, scope: dashboard.DashboardScope) -> dict:
+    """{"data": …, "computed_at": datetime}: from the cache when fresh enough."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    key = cache_key(user, period, scope)
+    if seconds > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    result = {"data": dashboard.compute(scope, period), "computed_at": timezone.now()}
+    if seconds > 0:
+        cache.set(key, result, seconds)
+    return result
+
+
+def _scope_from_request(request):
+    today = timezone.localdate()
+    form = DashboardFilterForm(request.GET or None, user=request.user, today=today)
+    period = form.get_period()
+    department_id = form.choice("department")
+    scope = dashboard.make_scope(
+        request.user,
+        period,
+        area_id=form.choice("area"),
+        department_id=department_id,
+        campaign_id=form.choice("campaign"),
+    )
+    return form, period, scope
+
+
+@require_GET
+def dashboard_page(request):
+    form, period, scope = _scope_from_request(request)
+    result = figures(request.user, period, scope)
+    return render(
+        request,
+        "inspections/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "scope": scope,
+            "spans": dashboard.spans_context(period),
+            "d": result["data"],
+            "computed_at": timezone.localtime(result["computed_at"]),
+            "cache_minutes": max(settings.DASHBOARD_CACHE_SECONDS // 60, 1),
+            "cached": settings.DASHBOARD_CACHE_SECONDS > 0,
+            "querystring": request.GET.urlencode(),
+            "own_department": None if request.user.sees_everything else request.user.department,
+        },
+    )

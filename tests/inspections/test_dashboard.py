@@ -1,0 +1,273 @@
+"""The leaders' dashboard /dashboard/: headline figures and 同比 on known data, every figure a
+link to a list showing the same number, scoping, the cache and a constant query count."""
+
+import datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from inspections import dashboard
+from inspections.models import Accident, EnforcementAction, Hazard
+from tests import factories
+
+URL = "/dashboard/"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Figures of another test (same filters, same "district" scope) must not be served here.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def last_month() -> tuple[datetime.date, datetime.date]:
+    first = timezone.localdate().replace(day=1)
+    end = first - datetime.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def found(unit, by, day: datetime.date, **fields) -> Hazard:
+    insp = factories.inspection(unit, by, date=day)
+    fields.setdefault("deadline", day + datetime.timedelta(days=2))
+    return factories.hazard(unit, by, inspection=insp, **fields)
+
+
+@pytest.fixture
+def known(inspector_a, inspector_b, unit_of_a, unit_of_b, office):
+    """Last month (P) against the same month a year before (L), in 消防 (A) and 应急 (B)."""
+    start, end = last_month()
+    ly_start = start.replace(year=start.year - 1)
+    # P: four hazards found — one closed in P, one overdue, one dismissed (A); one of B not due.
+    found(
+        unit_of_a,
+        inspector_a,
+        start,
+        status=Hazard.Status.CLOSED,
+        closed_at=aware(start + datetime.timedelta(days=1)),
+    )
+    found(unit_of_a, inspector_a, start)  # deadline start+2, long past: overdue and due
+    found(unit_of_a, inspector_a, start, status=Hazard.Status.REJECTED, deadline=None)
+    found(unit_of_b, inspector_b, end, deadline=timezone.localdate() + datetime.timedelta(days=30))
+    # L: two hazards of A found and closed in L.
+    for _ in range(2):
+        found(
+            unit_of_a, inspector_a, ly_start, status=Hazard.Status.CLOSED, closed_at=aware(ly_start)
+        )
+    # An old major hazard of A still open, 挂牌督办.
+    found(
+        unit_of_a,
+        inspector_a,
+        ly_start - datetime.timedelta(days=40),
+        level=Hazard.Level.MAJOR,
+        deadline=timezone.localdate() + datetime.timedelta(days=60),
+        listed_document="安委办督〔2026〕1号",
+    )
+    EnforcementAction.objects.create(
+        unit=unit_of_a, kind="fine", decided_on=start, fine_amount=Decimal("15000"),
+        department=unit_of_a.lead_department, created_by=office,
+    )  # fmt: skip
+    EnforcementAction.objects.create(
+        unit=unit_of_a, kind="suspend", decided_on=ly_start,
+        department=unit_of_a.lead_department, created_by=office,
+    )  # fmt: skip
+    Accident.objects.create(
+        unit=unit_of_a, area=unit_of_a.area, occurred_on=start, kind="fire", deaths=2,
+        description="仓库火灾", created_by=office,
+    )  # fmt: skip
+    Accident.objects.create(
+        unit=unit_of_b, area=unit_of_b.area, occurred_on=ly_start, kind="other",
+        description="机械伤害", created_by=office,
+    )  # fmt: skip
+    return {
+        "start": start,
+        "end": end,
+        "query": f"period=month&year={start.year}&month={start.month}",
+    }
+
+
+def data(client, query: str = "") -> dict:
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    return response.context["d"]
+
+
+def figures_in(node, path=""):
+    """Every figure ({"value", "url", "measure"}) in the page's data, with where it sits."""
+    if isinstance(node, dict):
+        if "url" in node and "value" in node:
+            yield path, node
+        for key, value in node.items():
+            yield from figures_in(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from figures_in(value, f"{path}[{i}]")
+
+
+def list_shows(client, figure: dict):
+    """What the linked list shows for the figure: its row count, or the sum of its column."""
+    response = client.get(figure["url"])
+    assert response.status_code == 200, figure["url"]
+    count = response.context["paginator"].count
+    if figure["measure"] == "count":
+        return count
+    rows = list(response.context["object_list"])
+    assert len(rows) == count, "test data must fit on one page"
+    if figure["measure"] == "deaths":
+        return sum(row.deaths for row in rows)
+    total = sum(row.fine_amount or 0 for row in rows)
+    return dashboard.wan_yuan(total)
+
+
+def test_headline_figures_and_change_on_known_data(login, office, known):
+    d = data(login(office), known["query"])
+    h = d["hazards"]
+    assert h["found"]["cur"]["value"] == 4
+    assert h["found"]["last"]["value"] == 2
+    assert h["found"]["change"]["arrow"] == "↑" and h["found"]["change"]["text"] == "+100.0%"
+    assert h["closed"]["cur"]["value"] == 1
+    assert h["closed"]["last"]["value"] == 2
+    assert h["closed"]["change"] == {"arrow": "↓", "text": "−50.0%", "tone": "bad"}
+    rates = h["rates"]["cur"]
+    assert (rates["closed"]["value"], rates["accepted"]["value"]) == (1, 3)
+    assert rates["rate_text"] == "33.3%"
+    assert (rates["due_closed"]["value"], rates["due"]["value"]) == (1, 2)
+    assert rates["due_rate_text"] == "50.0%"
+    assert h["rates"]["last"]["rate_text"] == "100.0%"
+    assert h["rates"]["rate_change"]["text"] == "−66.7个百分点"
+    assert h["overdue"]["value"] == 1
+    assert (h["major_open"]["value"], h["major_listed"]["value"]) == (1, 1)
+    e = d["enforcement"]
+    assert (e["total"]["value"], e["total_last"]["value"]) == (1, 1)
+    assert e["change"]["text"] == "持平"
+    assert e["fines"]["value"] == "1.50" and e["fines_last"]["value"] == "0.00"
+    kinds = {k["kind"]: (k["cur"]["value"], k["last"]["value"]) for k in e["kinds"]}
+    assert kinds == {"fine": (1, 0), "suspend": (0, 1), "close": (0, 0), "judicial": (0, 0)}
+    a = d["accidents"]
+    assert (a["count"]["cur"]["value"], a["count"]["last"]["value"]) == (1, 1)
+    assert (a["deaths"]["cur"]["value"], a["deaths"]["last"]["value"]) == (2, 0)
+    # Last year 0: the difference, never a percentage of nothing.
+    assert a["deaths"]["change"] == {"arrow": "↑", "text": "+2（去年同期为0）", "tone": "bad"}
+    assert (a["fires"]["cur"]["value"], a["fires"]["last"]["value"]) == (1, 0)
+
+
+def test_every_figure_links_to_a_list_showing_the_same_number(login, office, known):
+    client = login(office)
+    found_any = 0
+    for path, figure in figures_in(data(client, known["query"])):
+        assert list_shows(client, figure) == figure["value"], path
+        found_any += 1
+    assert found_any > 40
+
+
+def test_inspector_dashboard_has_only_their_department(login, inspector_a, known):
+    client = login(inspector_a)
+    d = data(client, known["query"])
+    # B's hazard found in P and B's accident of L are not in 消防's figures.
+    assert d["hazards"]["found"]["cur"]["value"] == 3
+    assert d["accidents"]["count"]["last"]["value"] == 0
+    for path, figure in figures_in(d):
+        assert list_shows(client, figure) == figure["value"], path
+    page = client.get(f"{URL}?{known['query']}").content.decode()
+    assert "数据看板 · 消防" in page
+    assert 'name="department"' not in page  # their department is the scope, not a choice
+
+
+def test_department_and_street_filters_narrow_every_figure(
+    login, office, known, fire_dept, unit_of_a
+):
+    client = login(office)
+    query = f"{known['query']}&department={fire_dept.pk}&area={unit_of_a.area_id}"
+    d = data(client, query)
+    assert d["hazards"]["found"]["cur"]["value"] == 3
+    for path, figure in figures_in(d):
+        assert f"department={fire_dept.pk}" in figure["url"], path
+        assert list_shows(client, figure) == figure["value"], path
+
+
+def test_change_without_last_year_gives_no_percentage():
+    assert dashboard.change(5, 0) == {"arrow": "↑", "text": "+5（去年同期为0）", "tone": "good"}
+    assert dashboard.change(0, 0)["text"] == "持平"
+    assert dashboard.change(3, 4, good="down") == {"arrow": "↓", "text": "−25.0%", "tone": "good"}
+    assert dashboard.points_change(None, Decimal("0.5"))["text"] == "无可比数据"
+
+
+def test_running_month_is_compared_with_the_same_days_of_last_year(
+    login, office, unit_of_a, inspector_a
+):
+    today = timezone.localdate()
+    last_year = dashboard.stats.same_day_last_year(today)
+    found(unit_of_a, inspector_a, last_year)  # same day last year: counted
+    if last_year.day < 28:
+        later = last_year + datetime.timedelta(days=1)
+        found(unit_of_a, inspector_a, later)  # after the same day: not counted
+    d = data(login(office))
+    assert d["hazards"]["found"]["last"]["value"] == 1
+    assert f"found_to={last_year.isoformat()}" in d["hazards"]["found"]["last"]["url"]
+
+
+def test_bad_custom_period_shows_the_error_next_to_the_field(login, office):
+    response = login(office).get(f"{URL}?period=custom&start=2026-05-01&end=2026-04-01")
+    assert response.status_code == 200
+    assert "截止日期不能早于起始日期" in response.content.decode()
+    assert response.context["period"].kind == "month"  # the page still shows this month
+
+
+def test_custom_period(login, office, known):
+    start, end = known["start"], known["end"]
+    d = data(login(office), f"period=custom&start={start}&end={start + datetime.timedelta(days=1)}")
+    assert d["hazards"]["found"]["cur"]["value"] == 3  # B's hazard was found on the 1ast day
+
+
+def test_figures_are_cached_per_scope_and_say_when(
+    login, office, inspector_a, known, settings, client
+):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    login(office)
+    with CaptureQueriesContext(connection) as first:
+        response = client.get(f"{URL}?{known['query']}")
+    assert "数据更新于" in response.content.decode()
+    with CaptureQueriesContext(connection) as second:
+        client.get(f"{URL}?{known['query']}")
+    assert len(second) < len(first)
+    # Another scope never gets the district's cached figures.
+    login(inspector_a)
+    assert data(client, known["query"])["hazards"]["found"]["cur"]["value"] == 3
+
+
+def _queries(client, query: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"{URL}?{query}").status_code == 200
+    return len(captured)
+
+
+def test_query_count_is_constant_as_data_grows(
+    login, office, inspector_a, unit_of_a, known, settings, django_assert_max_num_queries
+):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client = login(office)
+    before = _queries(client, known["query"])
+    for day in range(5):
+        found(unit_of_a, inspector_a, known["start"] + datetime.timedelta(days=day))
+        factories.unit(lead_department=unit_of_a.lead_department)
+    assert _queries(client, known["query"]) == before
+    with django_assert_max_num_queries(before):
+        client.get(f"{URL}?{known['query']}")
+    login(inspector_a)
+    assert _queries(client, known["query"]) <= before + 2
+
+
+def test_leader_home_links_to_the_dashboard_first(login, leader):
+    page = login(leader).get("/").content.decode()
+    assert 'data-testid="dashboard-card"' in page
+    assert page.index("dashboard-card") < page.index("ledger-card")
+    assert 'href="/dashboard/"' in page
