@@ -3,7 +3,6 @@ link to a list showing the same number, scoping, the cache and a constant query 
 
 import datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -224,8 +223,11 @@ def test_bad_custom_period_shows_the_error_next_to_the_field(login, office):
 
 def test_custom_period(login, office, known):
     start, end = known["start"], known["end"]
-    d = data(login(office), f"period=custom&start={start}&end={start + datetime.timedelta(days=1)}")
-    assert d["hazards"]["found"]["cur"]["value"] == 3  # B's hazard was found on the 1ast day
+    client = login(office)
+    two_days = data(client, f"period=custom&start={start}&end={start + datetime.timedelta(days=1)}")
+    assert two_days["hazards"]["found"]["cur"]["value"] == 3  # B's was found on the last day
+    whole = data(client, f"period=custom&start={start}&end={end}")
+    assert whole["hazards"]["found"]["cur"]["value"] == 4
 
 
 def test_figures_are_cached_per_scope_and_say_when(
