@@ -14,7 +14,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from anjian.forms import StyledFilterSet, StyledFormMixin, YesNoWidget
-from units.models import Department, Unit, User
+from units.models import Area, Category, Department, Unit, User
 
 from .models import Campaign, Hazard, Inspection
 from .photos import prepare_photo
@@ -267,10 +267,49 @@ class InspectionFilter(StyledFilterSet):
     mine = django_filters.BooleanFilter(
         label="仅我参与的", method="filter_mine", widget=YesNoWidget(only_yes=True)
     )
+    # Link-only parameters (the dashboard's inspection and coverage figures): bare ids, so the
+    # page renders no list of every department, street, campaign or category.
+    department = django_filters.ModelChoiceFilter(
+        label="检查部门", queryset=Department.objects.all(), widget=forms.HiddenInput
+    )
+    area = django_filters.ModelChoiceFilter(
+        label="街道", field_name="unit__area", queryset=Area.objects.all(), widget=forms.HiddenInput
+    )
+    campaign = django_filters.ModelChoiceFilter(
+        label="专项检查", queryset=Campaign.objects.all(), widget=forms.HiddenInput
+    )
+    category = django_filters.ModelChoiceFilter(
+        label="行业/场所",
+        field_name="unit__category",
+        queryset=Category.objects.all(),
+        widget=forms.HiddenInput,
+    )
+    # staff=1: inspections by the district's staff, as statistics count them (no 企业自查, no
+    # reports received from other systems).
+    staff = django_filters.CharFilter(
+        label="仅检查人员的检查", method="filter_staff", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Inspection
-        fields = ["q", "kind", "status", "date_from", "date_to", "mine"]
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "date_from",
+            "date_to",
+            "mine",
+            "department",
+            "area",
+            "campaign",
+            "category",
+            "staff",
+        ]
+
+    def filter_staff(self, queryset, name, value):
+        if value != "1":
+            return queryset
+        return queryset.exclude(kind__in=Inspection.NOT_BY_INSPECTORS)
 
     def filter_unit(self, queryset, name, value):
         value = value.strip()

@@ -149,6 +149,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     ),
     # the dashboard: every role its own scope (an inspector's is their department's)
     "dashboard":                     Case(get=ALL, post=NOT_ALLOWED),
+    "dashboard_export":              Case(get=ALL, post=NOT_ALLOWED),
     # the API for other systems: token only (tests/api test each client's scope)
     "api:unit-list":                 Case(get=API, post=API),
     "api:unit-detail":               Case("unit", get=API, post=API),

@@ -6,6 +6,10 @@ from anjian.forms import StyledFilterSet, YesNoWidget
 from .models import Area, Category, Department, Unit
 from .search import UNIT_DOCUMENT, BigramMatch, has_bigram, is_postgresql
 
+# Still on the register as a unit to inspect: 在营 or 停产整顿 (coverage counts these).
+ACTIVE = "active"
+ACTIVE_CHOICE = (ACTIVE, "未关闭（在营、停产整顿）")
+
 
 class UnitFilter(StyledFilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_text")
@@ -16,7 +20,9 @@ class UnitFilter(StyledFilterSet):
     department = django_filters.ModelChoiceFilter(
         label="牵头部门", field_name="lead_department", queryset=Department.objects.all()
     )
-    status = django_filters.ChoiceFilter(label="经营状态", choices=Unit.Status.choices)
+    status = django_filters.ChoiceFilter(
+        label="经营状态", choices=[*Unit.Status.choices, ACTIVE_CHOICE], method="filter_status"
+    )
     key_only = django_filters.BooleanFilter(
         label="仅重点行业/场所",
         method="filter_key_only",
@@ -44,6 +50,11 @@ class UnitFilter(StyledFilterSet):
         if code != value:
             superset |= BigramMatch(UNIT_DOCUMENT, code)
         return queryset.filter(superset, exact)
+
+    def filter_status(self, queryset, name, value):
+        if value == ACTIVE:
+            return queryset.exclude(status=Unit.Status.CLOSED)
+        return queryset.filter(status=value)
 
     def filter_key_only(self, queryset, name, value):
         return queryset.filter(category__is_key=True) if value else queryset

@@ -41,7 +41,30 @@ def main(base: str) -> None:
             page.goto(f"{base}/units/")
             page.screenshot(path=str(HERE / f"units-{kind}.png"))
             context.close()
+        dashboard(browser, base)
         browser.close()
+
+
+def dashboard(browser, base: str) -> None:
+    """The leader's dashboard: the desktop's cards and first charts, the phone's cards and
+    one chart with its table."""
+    for kind, options in [("desktop", DESKTOP), ("phone", PHONE)]:
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        page = context.new_page()
+        login(page, base, "leader")
+        page.goto(f"{base}/dashboard/")
+        if kind == "desktop":
+            page.screenshot(
+                path=str(HERE / "dashboard-desktop.png"),
+                clip={"x": 0, "y": 0, "width": 1366, "height": 1500},
+                full_page=True,
+            )
+        else:
+            page.screenshot(path=str(HERE / "dashboard-phone.png"))
+            page.locator('[data-testid="chart-overdue-departments"]').screenshot(
+                path=str(HERE / "dashboard-phone-chart.png")
+            )
+        context.close()
 
 
 if __name__ == "__main__":

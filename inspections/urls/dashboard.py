@@ -6,4 +6,5 @@ from ..views import dashboard
 
 urlpatterns = [
     path("", dashboard.dashboard_page, name="dashboard"),
+    path("export.xlsx", dashboard.dashboard_export, name="dashboard_export"),
 ]

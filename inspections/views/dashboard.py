@@ -5,11 +5,13 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from .. import dashboard
+from .. import dashboard, dashboard_xlsx
 from ..forms_dashboard import DashboardFilterForm
 
 CACHE_VERSION = 1
@@ -65,6 +67,37 @@ def _scope_from_request(request):
     return form, period, scope
 
 
+def scope_label(request, form, period) -> str:
+    parts = [period.label]
+    if form.is_valid():
+        parts += [
+            str(form.cleaned_data[name])
+            for name in ("area", "department", "campaign")
+            if form.cleaned_data.get(name)
+        ]
+    if not request.user.sees_everything and request.user.department:
+        parts.append(f"{request.user.department}可见范围")
+    return " · ".join(parts)
+
+
+@require_GET
+def dashboard_export(request):
+    """The same figures as the page (same cache entry), one sheet per chart."""
+    form, period, scope = _scope_from_request(request)
+    result = figures(request.user, period, scope)
+    content = dashboard_xlsx.write(
+        result["data"],
+        period,
+        scope_label=scope_label(request, form, period),
+        computed_at=timezone.localtime(result["computed_at"]),
+    )
+    response = HttpResponse(content, content_type=dashboard_xlsx.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, dashboard_xlsx.filename(period)
+    )
+    return response
+
+
 @require_GET
 def dashboard_page(request):
     form, period, scope = _scope_from_request(request)
@@ -82,6 +115,7 @@ def dashboard_page(request):
             "cache_minutes": max(settings.DASHBOARD_CACHE_SECONDS // 60, 1),
             "cached": settings.DASHBOARD_CACHE_SECONDS > 0,
             "querystring": request.GET.urlencode(),
+            "veto_days": settings.BULLETIN_VETO_MAJOR_OVERDUE_DAYS,
             "own_department": None if request.user.sees_everything else request.user.department,
         },
     )

@@ -66,6 +66,12 @@ class InspectionListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["may_log"] = may_log_inspections(self.request.user)
+        # How many units the listed inspections cover — for the dashboard's coverage links
+        # (staff=1, as statistics count inspections); the everyday list does not pay for it.
+        if self.request.GET.get("staff") == "1":
+            context["unit_count"] = (
+                self.filterset.qs.order_by().values("unit_id").distinct().count()
+            )
         return context
 
 

@@ -15,6 +15,9 @@ from inspections.models import Accident, EnforcementAction, Hazard
 from tests import factories
 
 URL = "/dashboard/"
+# Whatever the data size (tests below); the README's performance table quotes them.
+OFFICE_QUERIES = 26
+INSPECTOR_QUERIES = 25
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +106,7 @@ def data(client, query: str = "") -> dict:
 def figures_in(node, path=""):
     """Every figure ({"value", "url", "measure"}) in the page's data, with where it sits."""
     if isinstance(node, dict):
-        if "url" in node and "value" in node:
+        if "url" in node and "measure" in node:
             yield path, node
         for key, value in node.items():
             yield from figures_in(value, f"{path}.{key}")
@@ -116,6 +119,8 @@ def list_shows(client, figure: dict):
     """What the linked list shows for the figure: its row count, or the sum of its column."""
     response = client.get(figure["url"])
     assert response.status_code == 200, figure["url"]
+    if figure["measure"] == "units":
+        return response.context["unit_count"]
     count = response.context["paginator"].count
     if figure["measure"] == "count":
         return count
@@ -188,14 +193,19 @@ def test_department_and_street_filters_narrow_every_figure(
     query = f"{known['query']}&department={fire_dept.pk}&area={unit_of_a.area_id}"
     d = data(client, query)
     assert d["hazards"]["found"]["cur"]["value"] == 3
+    coverage = next(i for i, c in enumerate(d["charts"]) if c["id"] == "coverage")
     for path, figure in figures_in(d):
-        assert f"department={fire_dept.pk}" in figure["url"], path
         assert list_shows(client, figure) == figure["value"], path
+        assert f"area={unit_of_a.area_id}" in figure["url"], path
+        # Coverage is of the street's units whoever inspected them: no department.
+        if not path.startswith(f".charts[{coverage}]"):
+            assert f"department={fire_dept.pk}" in figure["url"], path
 
 
 def test_change_without_last_year_gives_no_percentage():
     assert dashboard.change(5, 0) == {"arrow": "↑", "text": "+5（去年同期为0）", "tone": "good"}
     assert dashboard.change(0, 0)["text"] == "持平"
+    assert dashboard.change(2, 1, good="neutral")["tone"] == "neutral"
     assert dashboard.change(3, 4, good="down") == {"arrow": "↓", "text": "−25.0%", "tone": "good"}
     assert dashboard.points_change(None, Decimal("0.5"))["text"] == "无可比数据"
 
@@ -258,14 +268,19 @@ def test_query_count_is_constant_as_data_grows(
     settings.DASHBOARD_CACHE_SECONDS = 0
     client = login(office)
     before = _queries(client, known["query"])
+    inspector_before = _queries(login(inspector_a), known["query"])
     for day in range(5):
         found(unit_of_a, inspector_a, known["start"] + datetime.timedelta(days=day))
         factories.unit(lead_department=unit_of_a.lead_department)
+    client = login(office)
     assert _queries(client, known["query"]) == before
-    with django_assert_max_num_queries(before):
+    # session, user, navigation (unread count) and the page's own aggregate queries
+    with django_assert_max_num_queries(OFFICE_QUERIES):
         client.get(f"{URL}?{known['query']}")
-    login(inspector_a)
-    assert _queries(client, known["query"]) <= before + 2
+    client = login(inspector_a)
+    assert _queries(client, known["query"]) == inspector_before
+    with django_assert_max_num_queries(INSPECTOR_QUERIES):
+        client.get(f"{URL}?{known['query']}")
 
 
 def test_leader_home_links_to_the_dashboard_first(login, leader):
@@ -273,3 +288,102 @@ def test_leader_home_links_to_the_dashboard_first(login, leader):
     assert 'data-testid="dashboard-card"' in page
     assert page.index("dashboard-card") < page.index("ledger-card")
     assert 'href="/dashboard/"' in page
+
+
+def bars(d: dict) -> list[dict]:
+    return [rect for chart in d["charts"] for rect in chart["svg"]["rects"]]
+
+
+def test_every_bar_links_to_a_list_with_its_count(login, office, known):
+    client = login(office)
+    drawn = bars(data(client, known["query"]))
+    assert sum(1 for rect in drawn if rect["value"]) >= 8
+    for rect in drawn:
+        figure = {"url": rect["url"], "measure": "count"}
+        if rect["testid"] == "bar-inspected":
+            figure["measure"] = "units"
+        assert list_shows(client, figure) == rect["value"], rect["title"]
+
+
+def test_chart_series_on_known_data(login, office, known, fire_dept, safety_dept):
+    d = data(login(office), known["query"])
+    charts = {chart["id"]: chart for chart in d["charts"]}
+    months = charts["found-closed"]["rows"]
+    assert len(months) == 12
+    start = known["start"]
+    assert months[-1]["label"] == f"{start.year}年{start.month}月"
+    assert [c["value"] for c in months[-1]["cells"]] == [4, 1]
+    overdue = charts["overdue-departments"]["rows"]
+    assert [(r["label"], r["cells"][0]["value"]) for r in overdue] == [("消防", 1)]
+    types = {r["label"]: [c["value"] for c in r["cells"]] for r in charts["types"]["rows"]}
+    assert types["消防"] == [4, 0, 4]
+    accidents = charts["accidents-all"]["rows"][start.month - 1]["cells"]
+    fires = charts["accidents-fires"]["rows"][start.month - 1]["cells"]
+    assert [c["value"] for c in accidents] == [1, 1]
+    assert [c["value"] for c in fires] == [1, 0]
+    coverage = {r["label"]: r for r in charts["coverage"]["rows"]}
+    assert [c["value"] for c in coverage["家具市场"]["cells"]] == [1, 1]
+    assert coverage["家具市场"]["rate"] == "100.0%"
+    league = {r["name"]: r for r in d["league"]["rows"]}
+    fire = league["消防"]
+    assert (fire["inspections"]["value"], fire["found"]["value"]) == (3, 3)
+    assert fire["rate_text"] == "50.0%"  # 1 closed of 2 accepted (one rejected)
+    assert fire["overdue"]["value"] == 1
+    assert league["应急管理局"]["found"]["value"] == 1
+
+
+def test_league_flags_veto_with_the_bulletin_rules(login, office, known, unit_of_a, inspector_a):
+    long_ago = timezone.localdate() - datetime.timedelta(days=80)
+    found(
+        unit_of_a,
+        inspector_a,
+        long_ago,
+        level=Hazard.Level.MAJOR,
+        deadline=long_ago + datetime.timedelta(days=5),
+    )
+    d = data(login(office), known["query"])
+    league = {r["name"]: r for r in d["league"]["rows"]}
+    assert league["消防"]["veto"]
+    assert any("重大隐患逾期超过" in reason for reason in league["消防"]["veto"])
+    assert any("亡人事故" in reason for reason in league["消防"]["veto"])
+    assert not league["应急管理局"]["veto"]
+
+
+def test_inspector_league_and_charts_have_only_their_department(login, inspector_a, known):
+    client = login(inspector_a)
+    d = data(client, known["query"])
+    assert [r["name"] for r in d["league"]["rows"]] == ["消防"]
+    overdue = next(c for c in d["charts"] if c["id"] == "overdue-departments")
+    assert {r["label"] for r in overdue["rows"]} <= {"消防"}
+    for rect in bars(d):
+        measure = "units" if rect["testid"] == "bar-inspected" else "count"
+        assert list_shows(client, {"url": rect["url"], "measure": measure}) == rect["value"]
+
+
+def test_export_has_a_sheet_per_chart_with_the_page_numbers(login, office, known):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = login(office)
+    d = data(client, known["query"])
+    response = client.get(f"/dashboard/export.xlsx?{known['query']}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert len(book.sheetnames) == 1 + len(d["charts"]) + 1
+    headline = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    by_label = {row[0]: row for row in headline[3:]}
+    assert by_label["发现隐患（项）"][1:4] == (4, 2, "↑ +100.0%")
+    assert by_label["罚款（万元）"][1] == "1.50"
+    for sheet, chart in zip(book.worksheets[1:-1], d["charts"], strict=True):
+        rows = list(sheet.iter_rows(values_only=True))
+        assert list(rows[2][: len(chart["head"])]) == chart["head"]
+        for row, expected in zip(rows[3:], chart["rows"], strict=True):
+            assert row[0] == expected["label"]
+            assert list(row[1 : 1 + len(expected["cells"])]) == [
+                c["value"] for c in expected["cells"]
+            ]
+    league = list(book.worksheets[-1].iter_rows(values_only=True))[3:]
+    assert [row[1] for row in league] == [r["name"] for r in d["league"]["rows"]]
