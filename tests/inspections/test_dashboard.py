@@ -387,3 +387,36 @@ def test_export_has_a_sheet_per_chart_with_the_page_numbers(login, office, known
             ]
     league = list(book.worksheets[-1].iter_rows(values_only=True))[3:]
     assert [row[1] for row in league] == [r["name"] for r in d["league"]["rows"]]
+
+
+class _District:
+    sees_everything = True
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "start", "end", "upto"),
+    [
+        ({}, "month", "2026-12-01", "2026-12-31", "2026-12-03"),
+        ({"period": "month", "year": "2025", "month": "2"}, "month", "2025-02-01", "2025-02-28", "2025-02-28"),
+        ({"period": "quarter", "year": "2026", "quarter": "3"}, "quarter", "2026-07-01", "2026-09-30", "2026-09-30"),
+        ({"period": "quarter"}, "quarter", "2026-10-01", "2026-12-31", "2026-12-03"),
+        ({"period": "year", "year": "2025"}, "year", "2025-01-01", "2025-12-31", "2025-12-31"),
+        ({"period": "custom", "start": "2026-03-05", "end": "2026-04-20"}, "custom", "2026-03-05", "2026-04-20", "2026-04-20"),
+    ],
+)  # fmt: skip
+def test_periods_from_the_query_string(query, kind, start, end, upto):
+    from inspections.forms_dashboard import DashboardFilterForm
+
+    form = DashboardFilterForm(query or None, user=_District(), today=datetime.date(2026, 12, 3))
+    period = form.get_period()
+    assert (period.kind, str(period.start), str(period.end), str(period.upto)) == (
+        kind,
+        start,
+        end,
+        upto,
+    )
+
+
+def test_last_year_of_a_leap_day_is_the_28th():
+    span = dashboard.Span(datetime.date(2028, 2, 1), datetime.date(2028, 2, 29)).last_year()
+    assert (span.start, span.end) == (datetime.date(2027, 2, 1), datetime.date(2027, 2, 28))
