@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from .. import dashboard, dashboard_xlsx
-from ..forms_dashboard import DashboardFilterForm
+from ..dashboard import compute, headline
+from ..dashboard import xlsx as dashboard_xlsx
+from ..dashboard.forms import DashboardFilterForm
+from ..dashboard.scope import DashboardScope, Period, make_scope
 
 CACHE_VERSION = 1
 
@@ -23,7 +25,7 @@ def scope_key(user) -> str:
     return "district" if user.sees_everything else f"user{user.pk}"
 
 
-def cache_key(user, period: dashboard.Period, scope: dashboard.DashboardScope) -> str:
+def cache_key(user, period: Period, scope: DashboardScope) -> str:
     parts = [
         scope_key(user),
         period.today.isoformat(),
@@ -38,7 +40,7 @@ def cache_key(user, period: dashboard.Period, scope: dashboard.DashboardScope) -
     return f"dashboard:v{CACHE_VERSION}:{digest}"
 
 
-def figures(user, period: dashboard.Period, scope: dashboard.DashboardScope) -> dict:
+def figures(user, period: Period, scope: DashboardScope) -> dict:
     """{"data": …, "computed_at": datetime}: from the cache when fresh enough."""
     seconds = settings.DASHBOARD_CACHE_SECONDS
     key = cache_key(user, period, scope)
@@ -46,7 +48,7 @@ def figures(user, period: dashboard.Period, scope: dashboard.DashboardScope) -> 
         cached = cache.get(key)
         if cached is not None:
             return cached
-    result = {"data": dashboard.compute(scope, period), "computed_at": timezone.now()}
+    result = {"data": compute(scope, period), "computed_at": timezone.now()}
     if seconds > 0:
         cache.set(key, result, seconds)
     return result
@@ -57,7 +59,7 @@ def _scope_from_request(request):
     form = DashboardFilterForm(request.GET or None, user=request.user, today=today)
     period = form.get_period()
     department_id = form.choice("department")
-    scope = dashboard.make_scope(
+    scope = make_scope(
         request.user,
         period,
         area_id=form.choice("area"),
@@ -109,7 +111,7 @@ def dashboard_page(request):
             "form": form,
             "period": period,
             "scope": scope,
-            "spans": dashboard.spans_context(period),
+            "spans": headline.spans_context(period),
             "d": result["data"],
             "computed_at": timezone.localtime(result["computed_at"]),
             "cache_minutes": max(settings.DASHBOARD_CACHE_SECONDS // 60, 1),

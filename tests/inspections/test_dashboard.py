@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inspections import dashboard
+from inspections.dashboard import scope as dashboard
 from inspections.models import Accident, EnforcementAction, Hazard
 from tests import factories
 
@@ -405,7 +405,7 @@ class _District:
     ],
 )  # fmt: skip
 def test_periods_from_the_query_string(query, kind, start, end, upto):
-    from inspections.forms_dashboard import DashboardFilterForm
+    from inspections.dashboard.forms import DashboardFilterForm
 
     form = DashboardFilterForm(query or None, user=_District(), today=datetime.date(2026, 12, 3))
     period = form.get_period()

@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from units.xlsx import text_cell
 
-from .dashboard import Period
+from .scope import Period
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel refuses sheet names over 31 characters and some punctuation.

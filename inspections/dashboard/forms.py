@@ -8,8 +8,8 @@ from django import forms
 from anjian.forms import StyledFormMixin
 from units.models import Area, Department
 
-from .dashboard import Period
-from .models import Campaign
+from ..models import Campaign
+from .scope import Period
 
 PERIODS = [("month", "月度"), ("quarter", "季度"), ("year", "年度"), ("custom", "自定义")]
 MONTHS = [(str(m), f"{m}月") for m in range(1, 13)]

@@ -1,0 +1,245 @@
+"""The headline cards: hazards found / closed, both rates, overdue and major hazards,
+enforcement and accidents, each against the same days of last year. One query per family."""
+
+from django.db.models import Count, Q, Sum
+
+from ..models import Accident, EnforcementAction, Hazard
+from .scope import (
+    CLOSED,
+    NOT_ACCEPTED,
+    OPEN,
+    DashboardScope,
+    Period,
+    Span,
+    _closed_params,
+    _found_params,
+    change,
+    figure,
+    link,
+    points_change,
+    rate,
+    rate_text,
+    wan_yuan,
+)
+
+
+def hazard_headline(scope: DashboardScope, period: Period) -> dict:
+    """Found / closed in the period and year to date, both rates, overdue and open major
+    hazards: one query."""
+    spans = {
+        "cur": period.current,
+        "last": period.current.last_year(),
+        "ytd": period.year_to_date,
+        "last_ytd": period.year_to_date.last_year(),
+    }
+    aggregates: dict[str, Count] = {}
+    for name, span in spans.items():
+        lower, upper = span.closed_bounds()
+        found = Q(found_on__range=(span.start, span.end))
+        aggregates[f"found_{name}"] = Count("id", filter=found)
+        aggregates[f"closed_{name}"] = Count(
+            "id", filter=Q(status=CLOSED, closed_at__gte=lower, closed_at__lt=upper)
+        )
+        if name in ("cur", "last"):
+            accepted = found & ~Q(status__in=NOT_ACCEPTED)
+            due = accepted & Q(deadline__lte=span.end)
+            aggregates[f"accepted_{name}"] = Count("id", filter=accepted)
+            aggregates[f"found_closed_{name}"] = Count("id", filter=found & Q(status=CLOSED))
+            aggregates[f"due_{name}"] = Count("id", filter=due)
+            aggregates[f"due_closed_{name}"] = Count("id", filter=due & Q(status=CLOSED))
+    major_open = Q(level=Hazard.Level.MAJOR, status__in=OPEN)
+    aggregates["major_open"] = Count("id", filter=major_open)
+    aggregates["major_listed"] = Count("id", filter=major_open & ~Q(listed_document=""))
+
+    first = min(span.start for span in spans.values())
+    last = max(span.end for span in spans.values())
+    lower, upper = Span(first, last).closed_bounds()
+    relevant = (
+        Q(found_on__range=(first, last))
+        | Q(status__in=OPEN)
+        | Q(status=CLOSED, closed_at__gte=lower, closed_at__lt=upper)
+    )
+    c = {
+        k: int(v or 0) for k, v in scope.hazards().filter(relevant).aggregate(**aggregates).items()
+    }
+    # Its own query, so 逾期 stays the one definition in HazardQuerySet.overdue().
+    c["overdue"] = scope.hazards().overdue(period.today).count()
+
+    def found_fig(name: str) -> dict:
+        return figure(c[f"found_{name}"], link("hazard_list", scope, _found_params(spans[name])))
+
+    def closed_fig(name: str) -> dict:
+        return figure(c[f"closed_{name}"], link("hazard_list", scope, _closed_params(spans[name])))
+
+    def rates(name: str) -> dict:
+        span = spans[name]
+        found = _found_params(span)
+        due = [*found, ("deadline_to", span.end.isoformat())]
+        rectified = rate(c[f"found_closed_{name}"], c[f"accepted_{name}"])
+        due_rate = rate(c[f"due_closed_{name}"], c[f"due_{name}"])
+        return {
+            "rate": rectified,
+            "rate_text": rate_text(rectified),
+            "closed": figure(
+                c[f"found_closed_{name}"],
+                link("hazard_list", scope, [*found, ("status", "closed")]),
+            ),
+            "accepted": figure(
+                c[f"accepted_{name}"], link("hazard_list", scope, [*found, ("status", "accepted")])
+            ),
+            "due_rate": due_rate,
+            "due_rate_text": rate_text(due_rate),
+            "due_closed": figure(
+                c[f"due_closed_{name}"], link("hazard_list", scope, [*due, ("status", "closed")])
+            ),
+            "due": figure(
+                c[f"due_{name}"], link("hazard_list", scope, [*due, ("status", "accepted")])
+            ),
+        }
+
+    cur_rates, last_rates = rates("cur"), rates("last")
+    return {
+        "found": {
+            "cur": found_fig("cur"),
+            "last": found_fig("last"),
+            "change": change(c["found_cur"], c["found_last"], good="neutral"),
+            "ytd": found_fig("ytd"),
+            "last_ytd": found_fig("last_ytd"),
+            "ytd_change": change(c["found_ytd"], c["found_last_ytd"], good="neutral"),
+        },
+        "closed": {
+            "cur": closed_fig("cur"),
+            "last": closed_fig("last"),
+            "change": change(c["closed_cur"], c["closed_last"], good="up"),
+            "ytd": closed_fig("ytd"),
+            "last_ytd": closed_fig("last_ytd"),
+            "ytd_change": change(c["closed_ytd"], c["closed_last_ytd"], good="up"),
+        },
+        "rates": {
+            "cur": cur_rates,
+            "last": last_rates,
+            "rate_change": points_change(cur_rates["rate"], last_rates["rate"]),
+            "due_rate_change": points_change(cur_rates["due_rate"], last_rates["due_rate"]),
+        },
+        "overdue": figure(c["overdue"], link("hazard_list", scope, [("status", "overdue")])),
+        "major_open": figure(
+            c["major_open"], link("hazard_list", scope, [("level", "major"), ("status", "open")])
+        ),
+        "major_listed": figure(
+            c["major_listed"],
+            link("hazard_list", scope, [("level", "major"), ("status", "open"), ("listed", "1")]),
+        ),
+    }
+
+
+def enforcement_headline(scope: DashboardScope, period: Period) -> dict:
+    """执法措施 of the period and of last year's same days, by kind, with fines: one query."""
+    cur, last = period.current, period.current.last_year()
+    in_cur = Q(decided_on__range=(cur.start, cur.end))
+    in_last = Q(decided_on__range=(last.start, last.end))
+    rows = {
+        row["kind"]: row
+        for row in scope.all_enforcement()
+        .filter(in_cur | in_last)
+        .order_by()
+        .values("kind")
+        .annotate(
+            cur=Count("id", filter=in_cur),
+            last=Count("id", filter=in_last),
+            cur_fines=Sum("fine_amount", filter=in_cur),
+            last_fines=Sum("fine_amount", filter=in_last),
+        )
+    }
+
+    def params(span: Span, kind: str | None = None) -> list[tuple[str, str]]:
+        p = [("decided_from", span.start.isoformat()), ("decided_to", span.end.isoformat())]
+        return [*p, ("kind", kind)] if kind else p
+
+    kinds = []
+    for kind, label in EnforcementAction.Kind.choices:
+        row = rows.get(kind, {})
+        now, before = int(row.get("cur") or 0), int(row.get("last") or 0)
+        kinds.append(
+            {
+                "kind": kind,
+                "label": label,
+                "cur": figure(now, link("enforcement_list", scope, params(cur, kind))),
+                "last": figure(before, link("enforcement_list", scope, params(last, kind))),
+                "change": change(now, before, good="neutral"),
+            }
+        )
+    total_cur = sum(k["cur"]["value"] for k in kinds)
+    total_last = sum(k["last"]["value"] for k in kinds)
+    fine = rows.get(EnforcementAction.Kind.FINE, {})
+    fines_cur, fines_last = fine.get("cur_fines") or 0, fine.get("last_fines") or 0
+    return {
+        "kinds": kinds,
+        "total": figure(total_cur, link("enforcement_list", scope, params(cur))),
+        "total_last": figure(total_last, link("enforcement_list", scope, params(last))),
+        "change": change(total_cur, total_last, good="neutral"),
+        "fines": figure(
+            wan_yuan(fines_cur), link("enforcement_list", scope, params(cur, "fine")), "fines"
+        ),
+        "fines_last": figure(
+            wan_yuan(fines_last), link("enforcement_list", scope, params(last, "fine")), "fines"
+        ),
+        "fines_change": change(fines_cur, fines_last, good="neutral"),
+    }
+
+
+def accident_headline(scope: DashboardScope, period: Period) -> dict:
+    """Accidents, deaths and fires in the period and year to date against last year: one query."""
+    spans = {
+        "cur": period.current,
+        "last": period.current.last_year(),
+        "ytd": period.year_to_date,
+        "last_ytd": period.year_to_date.last_year(),
+    }
+    fire = Q(kind=Accident.Kind.FIRE)
+    aggregates = {}
+    for name, span in spans.items():
+        when = Q(occurred_on__range=(span.start, span.end))
+        aggregates[f"count_{name}"] = Count("id", filter=when)
+        aggregates[f"deaths_{name}"] = Sum("deaths", filter=when)
+        aggregates[f"fires_{name}"] = Count("id", filter=when & fire)
+    first = min(span.start for span in spans.values())
+    last = max(span.end for span in spans.values())
+    row = scope.accidents().filter(occurred_on__range=(first, last)).aggregate(**aggregates)
+    c = {k: int(v or 0) for k, v in row.items()}
+
+    def params(name: str, *extra: tuple[str, str]) -> list[tuple[str, str]]:
+        span = spans[name]
+        return [
+            ("occurred_from", span.start.isoformat()),
+            ("occurred_to", span.end.isoformat()),
+            *extra,
+        ]
+
+    result = {"rows": []}
+    for key, label, unit, extra, good in (
+        ("count", "事故", "起", (), "down"),
+        ("deaths", "死亡", "人", (("with_deaths", "true"),), "down"),
+        ("fires", "火灾", "起", (("kind", "fire"),), "down"),
+    ):
+        entry = {"key": key, "label": label, "unit": unit}
+        for name in spans:
+            # The list behind a death toll: the accidents with deaths, whose deaths add up to it.
+            entry[name] = figure(
+                c[f"{key}_{name}"],
+                link("accident_list", scope, params(name, *extra)),
+                "deaths" if key == "deaths" else "count",
+            )
+        entry["change"] = change(c[f"{key}_cur"], c[f"{key}_last"], good=good)
+        entry["ytd_change"] = change(c[f"{key}_ytd"], c[f"{key}_last_ytd"], good=good)
+        result[key] = entry
+        result["rows"].append(entry)
+    return result
+
+
+def spans_context(period: Period) -> dict:
+    return {
+        "cur": period.current,
+        "last": period.current.last_year(),
+        "ytd": period.year_to_date,
+        "last_ytd": period.year_to_date.last_year(),
+    }
