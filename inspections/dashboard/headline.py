@@ -1,6 +1,8 @@
 """The headline cards: hazards found / closed, both rates, overdue and major hazards,
 enforcement and accidents, each against the same days of last year. One query per family."""
 
+from decimal import Decimal
+
 from django.db.models import Count, Q, Sum
 
 from ..models import Accident, EnforcementAction, Hazard
@@ -183,7 +185,10 @@ def enforcement_headline(scope: DashboardScope, period: Period) -> dict:
         "fines_last": figure(
             wan_yuan(fines_last), link("enforcement_list", scope, params(last, "fine")), "fines"
         ),
-        "fines_change": change(fines_cur, fines_last, good="neutral"),
+        # In 万元 like the figures beside it, not in yuan.
+        "fines_change": change(
+            Decimal(wan_yuan(fines_cur)), Decimal(wan_yuan(fines_last)), good="neutral"
+        ),
     }
 
 

@@ -154,6 +154,7 @@ def test_headline_figures_and_change_on_known_data(login, office, known):
     assert (e["total"]["value"], e["total_last"]["value"]) == (1, 1)
     assert e["change"]["text"] == "持平"
     assert e["fines"]["value"] == "1.50" and e["fines_last"]["value"] == "0.00"
+    assert e["fines_change"]["text"] == "+1.5（去年同期为0）"  # 万元, as printed beside it
     kinds = {k["kind"]: (k["cur"]["value"], k["last"]["value"]) for k in e["kinds"]}
     assert kinds == {"fine": (1, 0), "suspend": (0, 1), "close": (0, 0), "judicial": (0, 0)}
     a = d["accidents"]
