@@ -229,7 +229,7 @@ def main() -> None:
         generate(args.hazards)
         print(f"generated {args.hazards:,} hazards in {time.perf_counter() - started:.1f}s")
     reset()
-    open_count = Hazard.objects.filter(status__in=Hazard.CLOCK_STATUSES).count()
+    open_count = Hazard.objects.deadline_clock().count()
     overdue = Hazard.objects.overdue(DAY).count()
     print(
         f"PostgreSQL {connection.pg_version // 10000}, {Hazard.objects.count():,} open hazards, "

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from .stats import percent, ratio
+from .models.hazards import OVERDUE_DEFINITION
+from .stats import RATE_DEFINITIONS, percent, ratio
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def describe(config: RuleConfig) -> list[str]:
         f"{config.veto_fatal_deaths}人（监管部门按其牵头监管单位，街道按辖区）；有重大隐患逾期超过"
         f"{config.veto_major_overdue_days}日未整改。",
         "隐患按首办负责部门统计，检查按检查部门统计；隐患状态为统计之日的状态。",
+        OVERDUE_DEFINITION,
+        *RATE_DEFINITIONS,
     ]
 
 

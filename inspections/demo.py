@@ -254,8 +254,8 @@ def _seed() -> dict[str, int]:
 
     # What the daily reminder job would have done: 督办 of everything overdue > 7 days.
     for hazard in (
-        Hazard.objects.overdue(today)
-        .filter(deadline__lt=today - datetime.timedelta(days=7), escalated_at__isnull=True)
+        Hazard.objects.overdue(today - datetime.timedelta(days=7))
+        .filter(escalated_at__isnull=True)
         .order_by("pk")
     ):
         _maybe_escalate(history, hazard)
@@ -547,8 +547,8 @@ def _verify(history: History, hazard: Hazard, verifier: User, when) -> None:
 
 def _maybe_escalate(history: History, hazard: Hazard) -> None:
     """The reminder job's 督办 of hazards overdue more than 7 days."""
-    if hazard.deadline and (history.today - hazard.deadline).days > 7 and not hazard.escalated_at:
-        when = hazard.deadline + datetime.timedelta(days=8)
+    if hazard.overdue_days(history.today) > 7 and not hazard.escalated_at:
+        when = hazard.due_on + datetime.timedelta(days=8)
         history.step(
             hazard,
             when,
@@ -611,6 +611,8 @@ def _disposal(history: History, hazard: Hazard, inspector: User, when) -> None:
         [Hazard.Disposal.SUSPEND, Hazard.Disposal.ENFORCEMENT, Hazard.Disposal.RISK_CONTROL]
     )
     review_on = history.today + datetime.timedelta(days=rng.randint(20, 90))
+    # 停产整顿 comes with its own time limit; an old one may have run out by now.
+    suspend_until = when + datetime.timedelta(days=rng.choice([30, 45, 60]))
     done = history.step(
         hazard,
         when,
@@ -624,6 +626,7 @@ def _disposal(history: History, hazard: Hazard, inspector: User, when) -> None:
             if disposal != Hazard.Disposal.RISK_CONTROL
             else "改造需纳入明年计划，先落实管控措施并定期复核",
             review_on=review_on if disposal == Hazard.Disposal.RISK_CONTROL else None,
+            deadline=suspend_until if disposal == Hazard.Disposal.SUSPEND else None,
         ),
     )
     if done is not None and disposal != Hazard.Disposal.RISK_CONTROL and rng.random() < 0.5:

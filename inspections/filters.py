@@ -1,6 +1,8 @@
 """The hazard ledger's filters: one contract for the ledger page, its xlsx export and the
 bulletins' figure links (parameter names documented in briefs/ledger-filters.md)."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -17,7 +19,7 @@ from units.search import (
     is_postgresql,
 )
 
-from .models import Campaign, Hazard
+from .models import Campaign, Hazard, overdue_q
 
 # Derived statuses: not stored, computed from the status and the deadline.
 OVERDUE = "overdue"
@@ -73,6 +75,11 @@ class HazardFilter(StyledFilterSet):
     deadline_to = django_filters.DateFilter(
         label="整改期限至", field_name="deadline", lookup_expr="lte", widget=_date_widget
     )
+    # The running time limit (整改期限, or a disposal's own: see overdue_q) on or before this
+    # day: with status=overdue, "overdue more than N days" as the bulletins link it.
+    due_to = django_filters.DateFilter(
+        label="到期日至", method="filter_due_to", widget=_date_widget
+    )
     # __date converts to the current time zone (Asia/Shanghai), the office's calendar day.
     closed_from = django_filters.DateFilter(
         label="销号日期从", field_name="closed_at", lookup_expr="date__gte", widget=_date_widget
@@ -123,14 +130,15 @@ class HazardFilter(StyledFilterSet):
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == OVERDUE:
-            return queryset.filter(
-                status__in=Hazard.CLOCK_STATUSES, deadline__lt=timezone.localdate()
-            )
+            return queryset.filter(overdue_q(timezone.localdate()))
         if value == OPEN:
             return queryset.filter(status__in=Hazard.OPEN_STATUSES)
         if value == ACCEPTED:
             return queryset.exclude(status__in=NOT_ACCEPTED_STATUSES)
         return queryset.filter(status=value)
+
+    def filter_due_to(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(overdue_q(value + datetime.timedelta(days=1)))
 
     def filter_escalated(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(escalated_at__isnull=False) if value == "1" else queryset

@@ -179,6 +179,12 @@ class CannotRectifyForm(ActionForm):
         label="无法整改的原因和处置安排", widget=forms.Textarea(attrs={"rows": 2})
     )
     review_on = forms.DateField(label="复核日期（风险管控时必填）", required=False, widget=DATE)
+    deadline = forms.DateField(
+        label="整顿/取缔期限（停产整顿、关闭取缔时必填）",
+        required=False,
+        widget=DATE,
+        help_text="此后按该期限计算是否逾期；移交执法、移送司法不计整改期限",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,6 +192,28 @@ class CannotRectifyForm(ActionForm):
             self.fields["disposal"].choices = [
                 (Hazard.Disposal.CLOSE.value, Hazard.Disposal.CLOSE.label)
             ]
+
+    def clean(self):
+        data = super().clean()
+        disposal, deadline = data.get("disposal"), data.get("deadline")
+        if disposal in Hazard.DEADLINE_DISPOSALS:
+            if deadline is None:
+                label = Hazard.Disposal(disposal).label
+                self.add_error("deadline", f"{label}须填写整顿/取缔期限")
+            elif deadline < timezone.localdate():
+                self.add_error("deadline", "期限不能早于今天")
+        if disposal == Hazard.Disposal.RISK_CONTROL and data.get("review_on") is None:
+            self.add_error("review_on", "风险管控须填写复核日期")
+        return data
+
+    def workflow_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        # Only the field that belongs to the chosen disposal reaches the workflow.
+        if data.get("disposal") not in Hazard.DEADLINE_DISPOSALS:
+            data["deadline"] = None
+        if data.get("disposal") != Hazard.Disposal.RISK_CONTROL:
+            data["review_on"] = None
+        return data
 
 
 class FinishDisposalForm(ActionForm):

@@ -49,6 +49,7 @@ from units.models import User
 
 from . import workflow
 from .models import Hazard, Notification, Reminder, ReminderRun
+from .models.hazards import deadline_clock_q
 
 logger = logging.getLogger(__name__)
 
@@ -106,14 +107,15 @@ def _given(kind: str, condition: Q, undelivered: list[datetime.date]) -> Exists:
 def candidates(day: datetime.date) -> dict[str, QuerySet]:
     """Per kind, the hazards that should get a reminder on `day`.
 
-    Every query filters `status IN CLOCK_STATUSES` and a deadline range: the predicate and key
-    of the partial index hazard_open_deadline_idx, so only that index's range is read."""
+    Every query filters `deadline_clock_q()` and a deadline range: the predicate and key of the
+    partial index hazard_clock_deadline_idx, so only that index's range is read. That is
+    `overdue_q` whole once `scan` has reopened the 风险管控 hazards whose review date came."""
     undelivered = _undelivered_days(day)
 
     def given(kind: str, condition: Q) -> Exists:
         return _given(kind, condition, undelivered)
 
-    clock = Hazard.objects.filter(status__in=Hazard.CLOCK_STATUSES).order_by()
+    clock = Hazard.objects.deadline_clock().order_by()
     repeat = max(1, settings.OVERDUE_REMIND_EVERY_DAYS)
     general_cutoff = day - datetime.timedelta(days=settings.ESCALATE_AFTER_DAYS)
     major_cutoff = day - datetime.timedelta(days=settings.ESCALATE_MAJOR_AFTER_DAYS)
@@ -170,8 +172,8 @@ def escalate_pending() -> int:
         Reminder.objects.filter(
             kind=K.ESCALATE,
             hazard__escalated_at__isnull=True,
-            hazard__status__in=Hazard.CLOCK_STATUSES,
         )
+        .filter(deadline_clock_q("hazard__"))
         .values_list("hazard_id", "day", "hazard__deadline")
         .order_by("hazard_id", "-day")
     )
@@ -195,6 +197,10 @@ def scan(day: datetime.date, *, escalate: bool = True) -> dict[str, int]:
 
     New rows mark the day as not digested, in the same transaction, so a run killed before its
     digests leaves a trace the sweeper finds."""
+    # A 风险管控 hazard whose review date came goes back to 整改中 with that date as its
+    # deadline (normally done at 00:30 already); after this the deadline ladder below covers
+    # every hazard Hazard.objects.overdue() counts.
+    workflow.review_risk_controls(today=day)
     now = timezone.now()
     counts: dict[str, int] = {}
     with transaction.atomic():

@@ -20,11 +20,10 @@ from django.utils import timezone
 
 from units.models import Area, Category, Department, Unit
 
-from .models import Accident, EnforcementAction, Hazard, HazardEvent, Inspection
+from .models import Accident, EnforcementAction, Hazard, HazardEvent, Inspection, overdue_q
 
 S = Hazard.Status
 OPEN = list(Hazard.OPEN_STATUSES)
-CLOCK = list(Hazard.CLOCK_STATUSES)
 # Found, then not accepted as a hazard to rectify: left out of the rectification rate.
 NOT_ACCEPTED = [S.REJECTED, S.MERGED, S.VOID]
 # Events that are not work on the hazard: a second 督办 or a remark does not count as handling it.
@@ -127,7 +126,7 @@ def hazard_counts(scope: Scope, *, major_overdue_days: int) -> dict[str, Count]:
     """Filtered COUNTs shared by the summary and every table (one pass over the scope)."""
     lower, upper = scope.closed_bounds()
     found = Q(found_on__range=(scope.start, scope.end))
-    overdue = Q(status__in=CLOCK, deadline__lt=scope.today)
+    overdue = overdue_q(scope.today)
     major = Q(level=Hazard.Level.MAJOR)
     veto_before = scope.today - datetime.timedelta(days=major_overdue_days)
     return {
@@ -136,6 +135,7 @@ def hazard_counts(scope: Scope, *, major_overdue_days: int) -> dict[str, Count]:
         "found_major": Count("id", filter=found & major),
         "found_closed": Count("id", filter=found & Q(status=S.CLOSED)),
         "found_open": Count("id", filter=found & Q(status__in=OPEN)),
+        "found_overdue": Count("id", filter=found & overdue),
         "found_not_accepted": Count("id", filter=found & Q(status__in=NOT_ACCEPTED)),
         "closed_in_period": Count(
             "id", filter=Q(status=S.CLOSED, closed_at__gte=lower, closed_at__lt=upper)
@@ -144,9 +144,89 @@ def hazard_counts(scope: Scope, *, major_overdue_days: int) -> dict[str, Count]:
         "overdue": Count("id", filter=overdue),
         "major_open": Count("id", filter=major & Q(status__in=OPEN)),
         "major_overdue": Count("id", filter=major & overdue),
-        # Overdue more than N days: deadline before today − N.
-        "major_overdue_beyond": Count("id", filter=major & overdue & Q(deadline__lt=veto_before)),
+        # Overdue more than N days: the time limit before today − N.
+        "major_overdue_beyond": Count("id", filter=major & overdue_q(veto_before)),
         "escalated_open": Count("id", filter=Q(status__in=OPEN, escalated_at__isnull=False)),
+    }
+
+
+RATE_DEFINITIONS = (
+    "整改率＝本期排查出的隐患中已整改（已销号）的项数÷本期排查出的隐患数（不含不予认定、合并、作废）。",
+    "到期整改率＝本期排查出的隐患中已整改（已销号）的项数÷（已整改项数＋逾期未整改项数），"
+    "尚未到整改期限的在办隐患不计入，本期新发现、尚未到期的隐患不影响该比例。",
+)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """整改率 and 到期整改率 of one set of hazards (see RATE_DEFINITIONS).
+
+    found: hazards found (不予认定/合并/作废 left out); rectified: of those, 已销号;
+    overdue: of those, still open and 逾期 by Hazard's one definition."""
+
+    found: int
+    rectified: int
+    overdue: int
+
+    @property
+    def due(self) -> int:
+        """Hazards whose time is up: done, or overdue. Open ones not yet due are left out."""
+        return self.rectified + self.overdue
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.rectified, self.found)
+
+    @property
+    def due_rate(self) -> Decimal | None:
+        return ratio(self.rectified, self.due)
+
+    @property
+    def rate_label(self) -> str:
+        return percent(self.rectified, self.found)
+
+    @property
+    def due_rate_label(self) -> str:
+        return percent(self.rectified, self.due)
+
+
+def rectification_rates(
+    hazards: QuerySet, *, start: datetime.date, end: datetime.date, today: datetime.date
+) -> Rates:
+    """整改率 and 到期整改率 of the hazards in `hazards` found from `start` to `end`, statuses
+    read on `today`; one aggregate query. `hazards` is any hazard queryset (a dashboard passes
+    Hazard.objects.visible_to(user), a department's, a street's …); drafts never count."""
+    found = Q(found_on__range=(start, end))
+    counts = (
+        hazards.exclude(status=S.DRAFT)
+        .filter(found)
+        .aggregate(
+            found=Count("id", filter=~Q(status__in=NOT_ACCEPTED)),
+            rectified=Count("id", filter=Q(status=S.CLOSED)),
+            overdue=Count("id", filter=overdue_q(today)),
+        )
+    )
+    return Rates(**{key: int(value or 0) for key, value in counts.items()})
+
+
+def rectification_rates_by(
+    hazards: QuerySet, key: str, *, start: datetime.date, end: datetime.date, today: datetime.date
+) -> dict[int, Rates]:
+    """rectification_rates grouped by `key` ("lead_department", "unit__area", …), one query."""
+    rows = (
+        hazards.exclude(status=S.DRAFT)
+        .filter(found_on__range=(start, end))
+        .values(key)
+        .order_by()
+        .annotate(
+            found=Count("id", filter=~Q(status__in=NOT_ACCEPTED)),
+            rectified=Count("id", filter=Q(status=S.CLOSED)),
+            overdue=Count("id", filter=overdue_q(today)),
+        )
+    )
+    return {
+        row[key]: Rates(found=row["found"], rectified=row["rectified"], overdue=row["overdue"])
+        for row in rows
     }
 
 
@@ -174,15 +254,18 @@ def hazard_figures(
     veto_to = (scope.today - datetime.timedelta(days=major_overdue_days + 1)).isoformat()
     c = {key: int(counts.get(key) or 0) for key in HAZARD_KEYS}
     effective = c["found"] - c["found_not_accepted"]
+    rates = Rates(found=effective, rectified=c["found_closed"], overdue=c["found_overdue"])
     return {
         "found": figure(c["found"], scope, *found),
         "found_general": figure(c["found_general"], scope, *found, ("level", "general")),
         "found_major": figure(c["found_major"], scope, *found, ("level", "major")),
         "found_closed": figure(c["found_closed"], scope, *found, ("status", "closed")),
         "found_open": figure(c["found_open"], scope, *found, ("status", "open")),
+        "found_overdue": figure(c["found_overdue"], scope, *found, ("status", "overdue")),
         "found_not_accepted": c["found_not_accepted"],
         "found_effective": effective,
-        "rate": percent(c["found_closed"], effective),
+        "rate": rates.rate_label,
+        "due_rate": rates.due_rate_label,
         "closed_in_period": figure(
             c["closed_in_period"],
             scope,
@@ -204,7 +287,7 @@ def hazard_figures(
             *base,
             ("level", "major"),
             ("status", "overdue"),
-            ("deadline_to", veto_to),
+            ("due_to", veto_to),
         ),
         "escalated_open": figure(
             c["escalated_open"], scope, *base, ("status", "open"), ("escalated", "1")
@@ -218,6 +301,7 @@ HAZARD_KEYS = (
     "found_major",
     "found_closed",
     "found_open",
+    "found_overdue",
     "found_not_accepted",
     "closed_in_period",
     "open",
@@ -546,6 +630,8 @@ LIST_FIELDS = (
     "deadline",
     "original_deadline",
     "status",
+    "disposal",
+    "risk_review_on",
     "listed_document",
     "escalated_at",
 )
@@ -554,7 +640,7 @@ LIST_FIELDS = (
 def overdue_hazards(scope: Scope) -> QuerySet:
     return (
         scope.hazards()
-        .filter(status__in=CLOCK, deadline__lt=scope.today)
+        .filter(overdue_q(scope.today))
         .order_by("deadline", "id")
         .values(*LIST_FIELDS)
     )
@@ -572,9 +658,8 @@ def open_major_hazards(scope: Scope) -> QuerySet:
 def list_row(row: dict, today: datetime.date) -> dict:
     """A hazard row as JSON for the capped lists in the PDF and the .xlsx attachment."""
     deadline = row["deadline"]
-    overdue_days = (
-        (today - deadline).days if deadline and row["status"] in CLOCK and deadline < today else 0
-    )
+    due = Hazard.clock_due_on(row["status"], row["disposal"], deadline, row["risk_review_on"])
+    overdue_days = (today - due).days if due and due < today else 0
     return {
         "id": row["id"],
         "number": row["number"],

@@ -544,8 +544,10 @@ def cannot_rectify(
     disposal: str,
     note: str,
     review_on: datetime.date | None = None,
+    deadline: datetime.date | None = None,
 ) -> Hazard:
-    """改不了的怎么办: 停产整顿 / 关闭取缔 / 移交执法 / 移送司法 / 风险管控 with a review date."""
+    """改不了的怎么办: 停产整顿 / 关闭取缔 with the deadline set with it (整顿/取缔期限, the
+    hazard's clock from now on), 移交执法 / 移送司法 (no clock), 风险管控 with a review date."""
     hazard = _lock(hazard_id, version)
     _authorize(actor, "cannot_rectify", hazard)
     if disposal not in Hazard.Disposal.values:
@@ -559,16 +561,27 @@ def cannot_rectify(
         hazard.risk_review_on = review_on
     else:
         hazard.risk_review_on = None
+    old_deadline = hazard.deadline
+    if disposal in Hazard.DEADLINE_DISPOSALS:
+        if deadline is None or deadline < hazard.found_on:
+            raise Invalid(f"{Hazard.Disposal(disposal).label}须填写不早于发现日期的期限")
+        hazard.deadline = deadline
     hazard.disposal = disposal
     from_status, hazard.status = hazard.status, S.DISPOSAL
+    data = {"disposal": disposal, "review_on": review_on.isoformat() if review_on else None}
+    if hazard.deadline != old_deadline:
+        data.update(
+            old_deadline=old_deadline.isoformat() if old_deadline else None,
+            new_deadline=hazard.deadline.isoformat(),
+        )
     _record(
         hazard,
         actor=actor,
         action=A.CANNOT_RECTIFY,
         from_status=from_status,
         note=note,
-        data={"disposal": disposal, "review_on": review_on.isoformat() if review_on else None},
-        update_fields=["disposal", "risk_review_on"],
+        data=data,
+        update_fields=["disposal", "risk_review_on", "deadline"],
     )
     return hazard
 

@@ -9,6 +9,7 @@ from .hazards import (
     HazardEvent,
     HazardPhoto,
     YearSequence,
+    overdue_q,
 )
 from .notifications import Notification, Reminder, ReminderRun
 
@@ -28,4 +29,5 @@ __all__ = [
     "Reminder",
     "ReminderRun",
     "YearSequence",
+    "overdue_q",
 ]

@@ -59,9 +59,12 @@ class HazardQuerySet(models.QuerySet):
         return self.filter(status__in=Hazard.OPEN_STATUSES)
 
     def overdue(self, today: datetime.date | None = None) -> "HazardQuerySet":
-        """逾期 is derived, never stored: a deadline in the past on a hazard still open."""
-        today = today or timezone.localdate()
-        return self.filter(status__in=Hazard.CLOCK_STATUSES, deadline__lt=today)
+        """逾期 (see `overdue_q`)."""
+        return self.filter(overdue_q(today or timezone.localdate()))
+
+    def deadline_clock(self) -> "HazardQuerySet":
+        """Hazards whose clock is their `deadline` (the reminders' due-soon/overdue ladder)."""
+        return self.filter(deadline_clock_q())
 
 
 class Hazard(models.Model):
@@ -127,8 +130,13 @@ class Hazard(models.Model):
         Status.AWAITING_VERIFICATION,
         Status.DISPOSAL,
     )
-    # A deadline runs only once the hazard is handed over for rectification.
-    CLOCK_STATUSES = (Status.ASSIGNED, Status.RECTIFYING, Status.DISPOSAL)
+    # The rectification clock (整改期限) runs once the hazard is handed over for rectification.
+    # In 处置中 the disposal's own limit counts instead: see `overdue_q`, the one definition.
+    CLOCK_STATUSES = (Status.ASSIGNED, Status.RECTIFYING)
+    # Disposals whose time limit is the deadline set with them (整顿/取缔期限).
+    DEADLINE_DISPOSALS = (Disposal.SUSPEND, Disposal.CLOSE)
+    # Handed to law enforcement or the judiciary: no rectification clock, shown as 已移交.
+    HANDED_OVER_DISPOSALS = (Disposal.ENFORCEMENT, Disposal.JUDICIAL)
     ENDED_STATUSES = (Status.CLOSED, Status.REJECTED, Status.MERGED, Status.VOID)
 
     number = models.CharField("隐患编号", max_length=20, null=True, blank=True, unique=True)
@@ -269,11 +277,19 @@ class Hazard(models.Model):
                 name="hazard_open_dept_deadline_idx",
                 condition=~Q(status__in=["closed", "void", "rejected", "merged", "draft"]),
             ),
-            # Overdue scan over all departments (reminders, 督办).
+            # overdue_q's deadline branch: the overdue scan over all departments (reminders,
+            # 督办, the ledger's 逾期 count, bulletins). Its predicate is deadline_clock_q().
             models.Index(
                 fields=["deadline"],
-                name="hazard_open_deadline_idx",
-                condition=Q(status__in=["assigned", "rectifying", "disposal"]),
+                name="hazard_clock_deadline_idx",
+                condition=Q(status__in=["assigned", "rectifying"])
+                | Q(status="disposal", disposal__in=["suspend", "close"]),
+            ),
+            # overdue_q's 风险管控 branch, and the nightly review_risk_controls job.
+            models.Index(
+                fields=["risk_review_on"],
+                name="hazard_risk_review_idx",
+                condition=Q(status="disposal", disposal="risk_control"),
             ),
             # Ledger page 1 ordered by found date; bulletin period statistics.
             models.Index(fields=["found_on", "id"], name="hazard_found_idx"),
@@ -296,15 +312,83 @@ class Hazard(models.Model):
     def is_major(self) -> bool:
         return self.level == self.Level.MAJOR
 
+    @staticmethod
+    def clock_due_on(
+        status: str,
+        disposal: str,
+        deadline: datetime.date | None,
+        risk_review_on: datetime.date | None,
+    ) -> datetime.date | None:
+        """The day the running clock falls due, None when no clock runs: `overdue_q` in
+        Python, for rows read with values() as well as for instances."""
+        if status in Hazard.CLOCK_STATUSES:
+            return deadline
+        if status == Hazard.Status.DISPOSAL:
+            if disposal in Hazard.DEADLINE_DISPOSALS:
+                return deadline
+            if disposal == Hazard.Disposal.RISK_CONTROL:
+                return risk_review_on
+        return None
+
+    @property
+    def due_on(self) -> datetime.date | None:
+        return self.clock_due_on(self.status, self.disposal, self.deadline, self.risk_review_on)
+
+    @property
+    def handed_over(self) -> bool:
+        """移交执法/移送司法: tracked as 已移交, never overdue."""
+        return self.status == self.Status.DISPOSAL and self.disposal in self.HANDED_OVER_DISPOSALS
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return bool(self.deadline and self.status in self.CLOCK_STATUSES and self.deadline < today)
+        due = self.due_on
+        return bool(due and due < (today or timezone.localdate()))
 
     def overdue_days(self, today: datetime.date | None = None) -> int:
         today = today or timezone.localdate()
         if not self.is_overdue(today):
             return 0
-        return (today - self.deadline).days
+        return (today - self.due_on).days
+
+
+def deadline_clock_q(prefix: str = "") -> Q:
+    """Hazards whose time limit is `deadline`: 已交办/整改中, and 处置中 under 停产整顿 or
+    关闭取缔 (the deadline set with the disposal). The predicate of hazard_clock_deadline_idx."""
+    p = prefix
+    return Q(**{f"{p}status__in": list(Hazard.CLOCK_STATUSES)}) | Q(
+        **{
+            f"{p}status": Hazard.Status.DISPOSAL,
+            f"{p}disposal__in": list(Hazard.DEADLINE_DISPOSALS),
+        }
+    )
+
+
+def risk_clock_q(prefix: str = "") -> Q:
+    """处置中 under 风险管控: the time limit is the review date."""
+    p = prefix
+    return Q(**{f"{p}status": Hazard.Status.DISPOSAL, f"{p}disposal": Hazard.Disposal.RISK_CONTROL})
+
+
+def overdue_q(before: datetime.date, prefix: str = "") -> Q:
+    """逾期, the one definition every reader uses (ledger, home, reminders, 督办, bulletins,
+    exports): the hazard's running time limit fell before `before` — today for "overdue",
+    today − N for "overdue more than N days".
+
+    The rectification clock (`deadline`) runs in 已交办/整改中; in 处置中 the disposal's own
+    limit counts: 风险管控 → its review date, 停产整顿/关闭取缔 → the deadline set with it,
+    移交执法/移送司法 → no clock (已移交). Nothing else (已登记, 待复查, ended) is ever overdue.
+    Two branches, each the predicate and key of a partial index, so PostgreSQL answers it with
+    one BitmapOr. `Hazard.clock_due_on` is the same rule in Python."""
+    p = prefix
+    return (deadline_clock_q(p) & Q(**{f"{p}deadline__lt": before})) | (
+        risk_clock_q(p) & Q(**{f"{p}risk_review_on__lt": before})
+    )
+
+
+OVERDUE_DEFINITION = (
+    "逾期：已交办、整改中的隐患超过整改期限未整改；处置中的隐患按处置措施自身的期限计算——"
+    "风险管控以复核日期为限，责令停产整顿、关闭取缔以处置时确定的期限为限，"
+    "移交执法、移送司法的不计整改期限（记为“已移交”）；已登记、待复查及已销号的不计逾期。"
+)
 
 
 class HazardEvent(models.Model):

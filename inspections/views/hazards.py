@@ -163,6 +163,7 @@ def _render_detail(
         "hazard": hazard,
         "today": today,
         "overdue_days": hazard.overdue_days(today),
+        "clock_note": clock_note(hazard),
         "deadline_moved": bool(
             hazard.original_deadline
             and hazard.deadline
@@ -181,6 +182,19 @@ def _render_detail(
         "inspection_url": _url_or_blank("inspection_detail", hazard.inspection_id),
     }
     return render(request, "inspections/hazard_detail.html", context, status=status)
+
+
+def clock_note(hazard: Hazard) -> str:
+    """Which time limit counts while the hazard is under a disposal (Hazard.clock_due_on)."""
+    if hazard.status != Hazard.Status.DISPOSAL:
+        return ""
+    if hazard.handed_over:
+        return f"已{hazard.get_disposal_display()}，不计整改期限"
+    if hazard.disposal == Hazard.Disposal.RISK_CONTROL and hazard.risk_review_on:
+        return f"风险管控期间按复核日期 {hazard.risk_review_on:%Y-%m-%d} 计算"
+    if hazard.disposal in Hazard.DEADLINE_DISPOSALS and hazard.deadline:
+        return f"{hazard.get_disposal_display()}期限"
+    return ""
 
 
 def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -9,7 +9,7 @@ from units.models import Unit
 
 from ..filters import ledger_base_queryset
 from ..forms_inspections import may_log_inspections
-from ..models import Bulletin, Hazard, Inspection
+from ..models import Bulletin, Hazard, Inspection, overdue_q
 
 
 def home(request):
@@ -43,7 +43,7 @@ def ledger_home_card(user) -> dict | None:
     today = timezone.localdate()
     counts = ledger_base_queryset(user).aggregate(
         open=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status__in=Hazard.CLOCK_STATUSES, deadline__lt=today)),
+        overdue=Count("pk", filter=overdue_q(today)),
         awaiting=Count("pk", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
         major=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)),
     )

@@ -45,9 +45,7 @@ class HazardListView(FilteredListView):
         by_status = dict(
             base.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
         )
-        overdue = base.filter(
-            status__in=Hazard.CLOCK_STATUSES, deadline__lt=timezone.localdate()
-        ).count()
+        overdue = base.overdue(timezone.localdate()).count()
         query = self.request.GET.copy()
         for key in ("page", "status"):
             query.pop(key, None)

@@ -33,7 +33,7 @@ from ..forms_registry import (
     EnforcementFilter,
     EnforcementForm,
 )
-from ..models import Accident, Campaign, EnforcementAction, Hazard, Inspection
+from ..models import Accident, Campaign, EnforcementAction, Hazard, Inspection, overdue_q
 
 # Rows shown on pages that are not paginated (the accident's 责任倒查 lists, the unit picker).
 ACCIDENT_HISTORY_LIMIT = 50
@@ -449,7 +449,7 @@ def campaign_coverage(
             major=Count("pk", filter=Q(level=Hazard.Level.MAJOR)),
             open=Count("pk", filter=Q(status__in=Hazard.OPEN_STATUSES)),
             closed=Count("pk", filter=Q(status=Hazard.Status.CLOSED)),
-            overdue=Count("pk", filter=Q(status__in=Hazard.CLOCK_STATUSES, deadline__lt=today)),
+            overdue=Count("pk", filter=overdue_q(today)),
         )
     )
     inspections = (

@@ -5,7 +5,7 @@ Period: 2026-05-16 … 2026-06-15 (30 days back from today).
   消防 (fire):   h1 general closed · h2 major assigned overdue 3d, escalated 10d ago, untouched
                  h3 general rectifying (due in 5d), escalated 2d ago · h4 rejected
                  old: h0 found before the period, closed in it · h0b major overdue 45 days
-  应急 (safety): h5 general closed · h6 major disposal overdue 1d
+  应急 (safety): h5 general closed · h6 major 停产整顿 past its deadline by 1d
   plus a draft hazard that no figure may count.
 Inspections in the period: fire 2 (one of them "无隐患"), safety 1 — all of key units.
 Accidents: one in the period (1 death, 2 injured, unit of 应急); one in the same span last
@@ -100,7 +100,15 @@ def district(today, inspector_a, inspector_b, fire_dept, safety_dept, office) ->
     )
     h["h4"] = make(u_fire1, inspector_a, insp1, status=S.REJECTED, deadline=None)
     h["h5"] = make(u_chem, inspector_b, insp3, status=S.CLOSED, closed_at=at(-2))
-    h["h6"] = make(u_chem, inspector_b, insp3, level=L.MAJOR, status=S.DISPOSAL, deadline=days(-1))
+    h["h6"] = make(
+        u_chem,
+        inspector_b,
+        insp3,
+        level=L.MAJOR,
+        status=S.DISPOSAL,
+        disposal=Hazard.Disposal.SUSPEND,
+        deadline=days(-1),
+    )
     h["h0"] = make(u_fire1, inspector_a, insp0, status=S.CLOSED, closed_at=at(-10))
     h["h0b"] = make(u_fire1, inspector_a, insp0, level=L.MAJOR, deadline=days(-45))
     h["draft"] = make(u_fire1, inspector_a, insp1, status=S.DRAFT, number=None, deadline=None)

@@ -43,9 +43,7 @@ def test_figure_queries_name_the_ledger_filters(district):
     )
     assert s["overdue"]["query"] == "status=overdue"
     # Overdue more than 30 days = deadline on or before today − 31.
-    assert s["major_overdue_beyond"]["query"] == (
-        "level=major&status=overdue&deadline_to=2026-05-15"
-    )
+    assert s["major_overdue_beyond"]["query"] == ("level=major&status=overdue&due_to=2026-05-15")
 
 
 @pytest.mark.django_db

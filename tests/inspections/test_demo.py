@@ -80,13 +80,12 @@ def test_hazards_in_every_state(db_seeded):
     assert counts[S.CLOSED] > Hazard.objects.count() / 2
     overdue = Hazard.objects.overdue(today)
     assert overdue.count() >= 10
-    long_overdue = overdue.filter(deadline__lt=today - datetime.timedelta(days=7))
+    long_overdue = Hazard.objects.overdue(today - datetime.timedelta(days=7))
     assert long_overdue.exists()
     # The reminder job's 督办 was applied to all of them, through the workflow.
     assert not long_overdue.filter(escalated_at__isnull=True).exists()
     assert HazardEvent.objects.filter(action="escalate", actor=None).count() >= long_overdue.count()
-    due_soon = Hazard.objects.filter(
-        status__in=Hazard.CLOCK_STATUSES,
+    due_soon = Hazard.objects.deadline_clock().filter(
         deadline__gte=today,
         deadline__lte=today + datetime.timedelta(days=3),
     )
@@ -98,7 +97,15 @@ def test_hazards_in_every_state(db_seeded):
     assert set(illegal.values_list("disposal", flat=True)) == {Hazard.Disposal.CLOSE}
     assert Hazard.objects.filter(fixed_on_spot=True).exists()
     assert Hazard.objects.filter(reopen_count__gt=0).exists()
-    assert Hazard.objects.filter(disposal=Hazard.Disposal.RISK_CONTROL, status=S.DISPOSAL).exists()
+    risk_controls = Hazard.objects.filter(disposal=Hazard.Disposal.RISK_CONTROL, status=S.DISPOSAL)
+    assert risk_controls.exists()
+    # Under an approved 风险管控 whose review date is ahead, nothing is overdue (nor 督办 for it
+    # after the disposal), however old its rectification deadline.
+    assert risk_controls.filter(deadline__lt=today).exists()
+    assert not overdue.filter(pk__in=risk_controls).exists()
+    assert not overdue.filter(
+        disposal__in=[Hazard.Disposal.ENFORCEMENT, Hazard.Disposal.JUDICIAL]
+    ).exists()
     statuses = set(DeadlineExtension.objects.values_list("status", flat=True))
     assert {"approved", "refused"} <= statuses
     assert HazardEvent.objects.filter(action="transfer").exists()

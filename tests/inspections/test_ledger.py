@@ -50,7 +50,13 @@ def test_overdue_means_past_deadline_on_a_running_clock(
     late_rectifying = make(
         unit_of_a, inspector_a, found=-40, deadline=-30, status=Hazard.Status.RECTIFYING
     )
-    late_disposal = make(unit_of_a, inspector_a, deadline=-2, status=Hazard.Status.DISPOSAL)
+    late_disposal = make(
+        unit_of_a,
+        inspector_a,
+        deadline=-2,
+        status=Hazard.Status.DISPOSAL,
+        disposal=Hazard.Disposal.SUSPEND,
+    )
     make(unit_of_a, inspector_a, deadline=0)  # due today: not yet overdue
     make(unit_of_a, inspector_a, deadline=-3, status=Hazard.Status.CLOSED)
     make(unit_of_a, inspector_a, deadline=-3, status=Hazard.Status.AWAITING_VERIFICATION)

@@ -195,7 +195,9 @@ def call(action: str, hazard: Hazard, actor, *, unit, safety_dept, target) -> No
         case "verify":
             workflow.verify(**common, ok=True, note="复查合格")
         case "cannot_rectify":
-            workflow.cannot_rectify(**common, disposal=Hazard.Disposal.SUSPEND, note="需停产改造")
+            workflow.cannot_rectify(
+                **common, disposal=Hazard.Disposal.SUSPEND, note="需停产改造", deadline=today
+            )
         case "finish_disposal":
             workflow.finish_disposal(**common, note="已停产整顿到位")
         case "void":

@@ -304,6 +304,7 @@ def test_nothing_is_rectified_at_an_illegal_site(illegal_unit, inspector_a, offi
         version=hazard.version,
         disposal=Hazard.Disposal.CLOSE,
         note="依法取缔",
+        deadline=days(10),
     )
     hazard.refresh_from_db()
     workflow.finish_disposal(
@@ -684,6 +685,7 @@ def test_other_disposals_do_not_reopen(registered, office, inspector_a):
         version=hazard.version,
         disposal=Hazard.Disposal.SUSPEND,
         note="责令停产整顿",
+        deadline=days(30),
     )
     assert workflow.review_risk_controls(today=days(400)) == 0
 
