@@ -4,6 +4,7 @@ Unset variables fall back to safe defaults for trying the app out: SQLite, tasks
 mail to the console. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -88,6 +89,17 @@ INSTALLED_APPS = [
     "units",
     "inspections",
     "api",
+    # axes before accounts: accounts/admin.py replaces axes's log admins.
+    "axes",
+    "accounts",
+]
+
+# Accounts (accounts/): idle and absolute session limits, the forced first password change, and
+# django-axes last so it turns a locked-out login into its answer.
+ACCOUNT_MIDDLEWARE = [
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.ForcePasswordChangeMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    *ACCOUNT_MIDDLEWARE,
 ]
 
 ROOT_URLCONF = "anjian.urls"
@@ -140,12 +153,6 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "units.User"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -382,6 +389,53 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Accounts and sessions (accounts/) ------------------------------------------------------
+# django-axes refuses logins after repeated failures: LOGIN_FAILURE_LIMIT per username, and
+# LOGIN_IP_FAILURE_LIMIT per address (higher: a whole office often shares one NAT address).
+# Every attempt is logged (AccessLog, AccessFailureLog); the office unlocks at /accounts/lockouts/.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_IP_FAILURE_LIMIT, LOGIN_COOLOFF_MINUTES) < 1:
+    raise ImproperlyConfigured("LOGIN_*_LIMIT and LOGIN_COOLOFF_MINUTES must be at least 1")
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# Behind a proxy every login comes from the proxy's address; only a proxy that appends the
+# client's address to X-Forwarded-For (and is the only way in) makes that header trustworthy.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+AXES_VERBOSE = False
+
+# A session ends after SESSION_IDLE_SECONDS without a request, and SESSION_MAX_AGE_SECONDS after
+# its login whatever the activity (accounts.middleware.SessionLimitsMiddleware).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 2 * 3600)
+SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_AGE_SECONDS", 12 * 3600)
+if not 60 <= SESSION_IDLE_SECONDS <= SESSION_MAX_AGE_SECONDS:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_SECONDS must be at least 60 and at most SESSION_MAX_AGE_SECONDS"
+    )
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# --- end of accounts and sessions -----------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -391,6 +445,8 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every login step at INFO; lockouts and failures are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
@@ -10,12 +9,7 @@ admin.site.site_title = "安检"
 urlpatterns = [
     path("", include("inspections.urls.home")),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("units/", include("units.urls")),
     path("inspections/", include("inspections.urls.inspections")),
     path("hazards/", include("inspections.urls.hazards")),

@@ -10,6 +10,11 @@ def pytest_configure(config):
 
     # PBKDF2 costs ~0.8 s a user on these machines; tests hash many personas, not real secrets.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Many tests move the clock days ahead between two requests of one signed-in client; the
+    # session limits would sign it out. tests/accounts sets the limits it tests.
+    year = 365 * 24 * 3600
+    settings.SESSION_IDLE_SECONDS = settings.SESSION_MAX_AGE_SECONDS = 10 * year
+    settings.SESSION_COOKIE_AGE = 10 * year
 
 
 @pytest.fixture

@@ -64,6 +64,19 @@ def _admin_model(model: str, obj: str, **overrides: Case) -> dict[str, Case]:
     return pages
 
 
+def _read_only_admin_model(model: str, obj: str) -> dict[str, Case]:
+    """A log in the admin: listed and shown to staff, never added, changed or deleted."""
+    return _admin_model(
+        model,
+        obj,
+        **{
+            f"admin:{model}_add": Case(get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN),
+            f"admin:{model}_change": Case(obj, get=STAFF, post=STAFF_FORBIDDEN),
+            f"admin:{model}_delete": Case(obj, get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN),
+        },
+    )
+
+
 # fmt: off
 MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # Expectation strings: anon insp_a insp_b street office supervisor leader admin.
@@ -71,6 +84,10 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "healthz":                       Case(get="200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405"),
     "login":                         Case(get="200 302 302 302 302 302 302 302", post="200 302 302 302 302 302 302 302"),
     "logout":                        Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),
+    # accounts: one's own password; the office lifts login lockouts
+    "password_change":               Case(get=ALL, post=ALL),
+    "lockout_list":                  Case(get=OFFICE, post=OFFICE),
+    "lockout_unlock":                Case(get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
     # units
     "units:list":                    Case(get=ALL, post=NOT_ALLOWED),
     "units:create":                  Case(get=OFFICE, post=OFFICE),
@@ -197,6 +214,18 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
             "admin:api_apicalllog_delete": Case("api_call", get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN),
         },
     ),
+    # Login lockouts (django-axes): deleting an attempt unlocks; the login logs are read-only.
+    **_admin_model(
+        "axes_accessattempt",
+        "login_attempt",
+        **{
+            "admin:axes_accessattempt_add": Case(get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN),
+            # Every field is read-only: saving changes nothing and returns to the list.
+            "admin:axes_accessattempt_change": Case("login_attempt", get=STAFF, post=STAFF_REDIRECT),
+        },
+    ),
+    **_read_only_admin_model("axes_accesslog", "login_log"),
+    **_read_only_admin_model("axes_accessfailurelog", "login_failure"),
 }
 # fmt: on
 

@@ -72,6 +72,8 @@ def _jpeg() -> bytes:
 
 def build() -> dict[str, object]:
     """The personas (None for anonymous) and the objects, by the names the matrix uses."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
     from api.models import ApiCallLog
     from inspections import photos
     from inspections.models import (
@@ -155,6 +157,11 @@ def build() -> dict[str, object]:
     notification = Notification.objects.create(
         user=insp_a, kind=Notification.Kind.DIGEST, day=today, title="提醒"
     )
+    login_attempt = AccessAttempt.objects.create(
+        username="someone", ip_address="10.0.0.9", failures_since_start=1
+    )
+    login_log = AccessLog.objects.create(username="m_insp_a", ip_address="10.0.0.9")
+    login_failure = AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.9")
     bulletins = {}
     for name, status in (("bulletin", "circulated"), ("draft_bulletin", "draft")):
         bulletin = Bulletin(
@@ -184,6 +191,9 @@ def build() -> dict[str, object]:
         "notification": notification,
         "api_client": api_client,
         "api_call": api_call,
+        "login_attempt": login_attempt,
+        "login_log": login_log,
+        "login_failure": login_failure,
         **bulletins,
         "user": insp_a,
         "area": area,

@@ -1,16 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.forms import AdminPasswordChangeForm, AdminUserCreationForm
+
 from .models import Area, Category, Department, Unit, User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    # A password set here must be changed by its owner at the next login (accounts/).
+    add_form = AdminUserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ("username", "name", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
     search_fields = ("username", "name")
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("安检", {"fields": ("name", "role", "department", "phone")}),
+        ("安检", {"fields": ("name", "role", "department", "phone", "must_change_password")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("安检", {"fields": ("name", "role", "department")}),

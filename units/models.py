@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from .validators import validate_credit_code, validate_phone
 
@@ -107,6 +108,8 @@ class User(AbstractUser):
         related_name="members",
     )
     phone = models.CharField("电话", max_length=30, blank=True, validators=[validate_phone])
+    # Set when someone else (the admin) chose the password: the next login must change it.
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects = UserManager()
 
@@ -123,6 +126,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Every session carries this hash and is dropped on its next request once it differs
+        # (django.contrib.auth.get_user): a new password, deactivation or another role or
+        # department ends the user's sessions at once, since what they may see has changed.
+        key_salt = "units.User.get_session_auth_hash"
+        scope = f"{self.password}|{self.is_active}|{self.role}|{self.department_id}"
+        return salted_hmac(key_salt, scope, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def sees_everything(self) -> bool:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from api import clients
 from api.models import ApiCallLog
@@ -66,7 +67,9 @@ def test_service_account_cannot_sign_in_to_the_pages(district_api, client):
     user = User.objects.get(pk=api_client.user_id)
     assert user.role == User.Role.API
     assert not user.has_usable_password()
-    assert authenticate(username=user.username, password=token) is None
+    # Axes (the login lockout) needs the request every real sign-in has.
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username=user.username, password=token) is None
     response = client.post("/accounts/login/", {"username": user.username, "password": token})
     assert response.status_code == 200  # the form again, with its error
 
