@@ -24,9 +24,9 @@ COPY . .
 ENV STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/app/media
 
-# Settings refuse to load without SECRET_KEY when DEBUG is off; collectstatic reads no secret,
-# so a throwaway key given only to this one command is enough (it is not kept in the image's env).
-RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime DEBUG=0 \
+# Settings refuse to load without a strong SECRET_KEY when DEBUG is off; collectstatic reads no
+# secret, so a random key given only to this one command is enough (not kept in the image's env).
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" DEBUG=0 \
     python manage.py collectstatic --noinput
 
 # Run as an unprivileged user; it owns only the uploads folder (mounted as a volume in compose,

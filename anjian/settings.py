@@ -70,6 +70,19 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     # Only a DEBUG run may use a throwaway key; it changes nothing a production deploy uses.
     SECRET_KEY = "insecure-dev-only-" + "x" * 40
+elif not DEBUG:
+    # Sessions, CSRF tokens and password resets are only as secret as this key: refuse the
+    # .env.example placeholder, Django's generated insecure keys and anything guessable.
+    _PLACEHOLDERS = ("change-me", "changeme", "placeholder", "insecure")
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or any(word in SECRET_KEY.lower() for word in _PLACEHOLDERS)
+    ):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is a placeholder or too short: with DEBUG off it needs at least 50 random "
+            'characters, e.g. python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

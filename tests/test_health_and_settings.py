@@ -155,6 +155,14 @@ def test_check_deploy_fails_when_https_is_switched_off():
         ({"REMINDER_HOUR": "8am"}, "REMINDER_HOUR must be an integer"),
         ({"BULLETIN_PRAISE_MIN_RATE": "高"}, "BULLETIN_PRAISE_MIN_RATE must be a number"),
         ({"SECRET_KEY": ""}, "SECRET_KEY must be set when DEBUG is off"),
+        # .env.example's placeholder, a short key, Django's generated development key, one letter
+        ({"SECRET_KEY": "change-me-to-a-long-random-string"}, "SECRET_KEY is a placeholder"),
+        ({"SECRET_KEY": secrets.token_urlsafe(30)}, "SECRET_KEY is a placeholder or too short"),
+        (
+            {"SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(50)},
+            "SECRET_KEY is a placeholder",
+        ),
+        ({"SECRET_KEY": "a" * 60}, "SECRET_KEY is a placeholder or too short"),
         ({"DATABASE_URL": "mysql://db/anjian"}, "DATABASE_URL must be a postgres:// URL"),
     ],
 )
@@ -175,6 +183,13 @@ def test_missing_secret_key_is_allowed_only_in_debug():
     )
     assert debug.returncode == 0, debug.stderr
     assert debug.stdout.strip() == "True"
+
+
+def test_a_short_secret_key_is_allowed_in_debug():
+    env = production_env(DEBUG="1", SECRET_KEY="dev")
+    result = run(["-c", "import anjian.settings as s; print(s.SECRET_KEY)"], **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "dev"
 
 
 def test_env_helpers_parse_and_default(monkeypatch):

@@ -1,6 +1,9 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from inspections import reminders
@@ -13,8 +16,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default="anjian-demo", help="password of every demo user")
         parser.add_argument("--scale", type=int, default=0, help="add N generated units (bulk)")
+        parser.add_argument(
+            "--i-know-this-is-production",
+            action="store_true",
+            dest="production_ok",
+            help="seed even with DEBUG off: demo users with one shared password, fictitious units",
+        )
 
-    def handle(self, *args, password: str, scale: int, **options):
+    def handle(self, *args, password: str, scale: int, production_ok: bool, **options):
+        if not settings.DEBUG and not production_ok:
+            # A production database seeded by mistake gets nine accounts sharing a published
+            # password, an admin among them, and ~700 made-up units mixed into the real ledger.
+            raise CommandError(
+                "DEBUG 已关闭（生产环境）：seed_demo 会建立九个共用同一公开密码的演示账号（含管理员）"
+                "和约 700 家虚构单位。只在试用环境运行（DEBUG=1）；确实要在此库载入时加 "
+                "--i-know-this-is-production。"
+            )
+        try:
+            password_validation.validate_password(password)
+        except ValidationError as error:
+            raise CommandError("演示密码不符合密码规则：" + "".join(error.messages)) from None
         if units_demo.seed_base(password):
             from inspections import demo as inspections_demo
 
