@@ -39,5 +39,7 @@ USER anjian
 EXPOSE 8000
 
 # Bulletin PDFs take a few seconds to render; 120 s keeps a slow one from killing its worker.
+# Request line and headers are capped here; the body by REQUEST_MAX_BYTES in the app.
 CMD ["gunicorn", "anjian.wsgi", "--bind", "0.0.0.0:8000", "--timeout", "120", \
-     "--access-logfile", "-"]
+     "--limit-request-line", "4094", "--limit-request-fields", "50", \
+     "--limit-request-field_size", "8190", "--access-logfile", "-"]

@@ -105,11 +105,15 @@ INSTALLED_APPS = [
     # axes before accounts: accounts/admin.py replaces axes's log admins.
     "axes",
     "accounts",
+    "csp",
 ]
 
-# Accounts (accounts/): idle and absolute session limits, the forced first password change, and
+# Security headers and the request-size limit (anjian/middleware.py, django-csp); accounts
+# (accounts/): idle and absolute session limits, the forced first password change, and
 # django-axes last so it turns a locked-out login into its answer.
 ACCOUNT_MIDDLEWARE = [
+    "anjian.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -200,7 +204,6 @@ if env_bool("PLAIN_STATIC", False):
     WHITENOISE_USE_FINDERS = True
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 # Photos with more pixels than this are refused before decoding (decompression bombs);
 # 50 MP admits every phone camera's default mode.
@@ -448,6 +451,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # --- end of accounts and sessions -----------------------------------------------------------
+
+# --- Browser security headers (django-csp, anjian/middleware.py) ------------------------------
+# No inline script anywhere (templates load static/js/*.js; handlers are data- attributes), so
+# an injected <script> or onclick= never runs. Inline styles stay allowed: htmx injects its
+# indicator style and a few templates set widths. Bootstrap draws its icons as data: SVGs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Nothing here uses the camera, microphone, location or payment APIs; a page made to ask for
+# them by injected markup gets a refusal, not a browser prompt.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()"
+)
+# Whole request bodies above this are answered 413 before being read (gunicorn has no limit of
+# its own). Room for the largest real request: an inspection whose hazards carry phone photos.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 100 * 1024 * 1024)
+# Form fields alone, files excluded (Django answers 400 above it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 15 * 1024 * 1024)
+CSRF_FAILURE_VIEW = "anjian.views.csrf_failure"
+# --- end of browser security headers -----------------------------------------------------------
 
 LOGGING = {
     "version": 1,

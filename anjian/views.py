@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 
@@ -27,3 +28,13 @@ def healthz(request):
             checks["broker"] = False
     status = 200 if checks["database"] else 503
     return JsonResponse({"status": "ok" if status == 200 else "error", **checks}, status=status)
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form whose CSRF token is stale (the page sat open across a logout) or missing."""
+    return render(
+        request,
+        "403.html",
+        {"exception": "页面已过期，或请求不是从本系统的页面发出。请刷新页面后重新提交。"},
+        status=403,
+    )
