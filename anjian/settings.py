@@ -162,8 +162,16 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with out-of-range integers and racing writers answered
+            # as on PostgreSQL (anjian/sqlite/base.py).
+            "ENGINE": "anjian.sqlite",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+                "transaction_mode": "IMMEDIATE",
+                # WAL: readers never wait for the writer, the writer never waits for readers.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 
@@ -482,6 +490,9 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 100 * 1024 * 1024)
 # Form fields alone, files excluded (Django answers 400 above it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 15 * 1024 * 1024)
 CSRF_FAILURE_VIEW = "anjian.views.csrf_failure"
+# All photos of one request together (inspections/photos.py: headers summed before any is
+# decoded): ~25 phone photos of 12 MP, seconds of decoding; more are refused, upload in parts.
+PHOTO_MAX_PIXELS_PER_REQUEST = env_int("PHOTO_MAX_PIXELS_PER_REQUEST", 300_000_000)
 # --- end of browser security headers -----------------------------------------------------------
 
 LOGGING = {

@@ -14,6 +14,7 @@ from units.models import Department
 
 from .forms_inspections import MAX_PHOTOS_PER_HAZARD
 from .models import Hazard
+from .photos import check_request_pixels
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -150,6 +151,12 @@ class ReportDoneForm(ActionForm):
         required=False,
         help_text="可多选；手机上可直接拍照。已上传过整改后照片的可不再上传。",
     )
+
+    def clean_photos(self) -> list:
+        photos = self.cleaned_data.get("photos") or []
+        if photos:
+            check_request_pixels(self.files)
+        return photos
 
 
 class VerifyForm(ActionForm):

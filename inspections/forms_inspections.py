@@ -17,7 +17,7 @@ from anjian.forms import StyledFilterSet, StyledFormMixin, YesNoWidget
 from units.models import Area, Category, Department, Unit, User
 
 from .models import Campaign, Hazard, Inspection
-from .photos import prepare_photo
+from .photos import check_request_pixels, prepare_photo
 from .workdays import add_working_days
 
 MAX_PHOTOS_PER_HAZARD = 9
@@ -193,6 +193,8 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
 
     def clean_photos(self) -> list:
         prepared = []
+        if self.cleaned_data.get("photos"):
+            check_request_pixels(self.files)
         for upload in self.cleaned_data.get("photos") or []:
             try:
                 prepared.append((upload, prepare_photo(upload)))

@@ -105,6 +105,36 @@ def validate_image(upload) -> Image.Image:
     return image
 
 
+def check_request_pixels(files) -> None:
+    """Refuse a request whose photos add up to more than PHOTO_MAX_PIXELS_PER_REQUEST.
+
+    Each photo is capped by its header (PHOTO_MAX_PIXELS), but a request can carry many: the
+    headers of all of them are read (no pixel decoded) and summed before any is decoded, so one
+    request never holds a web worker for long. `files` is the request's FILES, shared by every
+    form of a formset; the sum is computed once per request and kept on it.
+    """
+    if not files:
+        return
+    total = getattr(files, "_anjian_pixels", None)
+    if total is None:
+        total = 0
+        for _name, uploads in files.lists():
+            for upload in uploads:
+                with contextlib.suppress(Exception), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    width, height = _open(upload).size
+                    total += width * height
+                upload.seek(0)
+        files._anjian_pixels = total
+    limit = settings.PHOTO_MAX_PIXELS_PER_REQUEST
+    if total > limit:
+        raise ValidationError(
+            f"本次提交的照片合计约 {total // 1_000_000} 百万像素，超过每次 {limit // 1_000_000} "
+            "百万像素的上限，请分几次上传",
+            code="photos_too_many_pixels",
+        )
+
+
 def _check_pixels(image: Image.Image) -> None:
     width, height = image.size
     if width < 1 or height < 1:

@@ -173,3 +173,19 @@ def test_unread_filter_reads_chinese_and_splits_read_from_unread(login, inspecto
     assert [n.day for n in read] == [NEW_YEAR]
     html = unread.content.decode()
     assert "未知" not in html and '<option value="">全部</option>' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target", ["true", "home", "notification_list", "//evil.example/", "javascript:alert(1)"]
+)
+def test_read_with_a_next_that_is_no_path_of_this_site_returns_to_the_list(
+    login, inspector_a, target
+):
+    make_notes(inspector_a, 1)
+    client = login(inspector_a)
+    note = Notification.objects.get(user=inspector_a)
+    for url in (reverse("notification_read", args=[note.pk]), reverse("notification_read_all")):
+        response = client.post(url, {"next": target})
+        assert response.status_code == 302, (url, target)
+        assert response.url == reverse("notification_list")
