@@ -189,6 +189,9 @@ def run() -> dict[str, float]:
         bulletins.render_pdf(built)
         timings["PDF render alone"] = time.perf_counter() - t
 
+        leader = type(office).objects.filter(role="leader")[0]
+        bulletins.submit(bulletin_id=built.pk, actor=office)
+        bulletins.approve(bulletin_id=built.pk, actor=leader)
         t = time.perf_counter()
         circulated = bulletins.circulate(bulletin_id=built.pk, actor=office)
         timings["circulate (number + final PDF)"] = time.perf_counter() - t

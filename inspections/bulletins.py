@@ -1,4 +1,5 @@
-"""通报 (bulletins): create, build (statistics → HTML → PDF + .xlsx), edit, circulate.
+"""通报 (bulletins): create, build (statistics → HTML → PDF + .xlsx), edit, submit for signing,
+sign or return, circulate.
 
 Service functions are keyword-only and do their writes in a transaction. The figures are computed
 once per build and stored as JSON; the PDF is always rendered from that snapshot, so editing the
@@ -24,7 +25,7 @@ from units.models import Area, User
 
 from . import stats as stats_module
 from .bulletin_rules import RuleConfig, describe, evaluate
-from .models import Bulletin, Campaign, Notification, YearSequence
+from .models import Bulletin, BulletinEvent, Campaign, Notification, YearSequence
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,32 @@ class BulletinError(Exception):
 def _require_office(actor: User) -> None:
     if not actor.is_office:
         raise BulletinError("只有安委办可以编制和印发通报")
+
+
+def may_sign(user: User) -> bool:
+    """签发 is a leader's act; the office that drafted the bulletin never signs it itself."""
+    return user.is_authenticated and user.is_active and user.role == User.Role.LEADER
+
+
+def _require_signer(actor: User) -> None:
+    if not may_sign(actor):
+        raise BulletinError("只有领导可以签发通报")
+
+
+def _log(bulletin: Bulletin, actor: User, action: str, note: str = "") -> BulletinEvent:
+    return BulletinEvent.objects.create(bulletin=bulletin, actor=actor, action=action, note=note)
+
+
+def _locked_for_edit(bulletin_id: int) -> Bulletin:
+    """The row under lock, refused once it has gone to the leader for signing."""
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
+    if bulletin.status == B.CIRCULATED:
+        raise BulletinError("已印发的通报不能修改；如需更正，请新建通报并选择替代原通报")
+    if bulletin.status not in Bulletin.EDITABLE_STATUSES:
+        raise BulletinError(
+            f"通报{bulletin.get_status_display()}，不能修改；如需修改，请先撤回送签或由领导退回"
+        )
+    return bulletin
 
 
 def format_number(year: int, seq: int) -> str:
@@ -76,16 +103,19 @@ def create_bulletin(
         raise BulletinError("结束日期不能早于开始日期")
     if supersedes is not None and supersedes.status != B.CIRCULATED:
         raise BulletinError("只能更正（替代）已印发的通报")
-    return Bulletin.objects.create(
-        title=make_title(start, end, campaign, area),
-        period_start=start,
-        period_end=end,
-        campaign=campaign,
-        area=area,
-        supersedes=supersedes,
-        created_by=actor,
-        status=B.DRAFT,
-    )
+    with transaction.atomic():
+        bulletin = Bulletin.objects.create(
+            title=make_title(start, end, campaign, area),
+            period_start=start,
+            period_end=end,
+            campaign=campaign,
+            area=area,
+            supersedes=supersedes,
+            created_by=actor,
+            status=B.DRAFT,
+        )
+        _log(bulletin, actor, BulletinEvent.Action.CREATE)
+    return bulletin
 
 
 def scope_for(bulletin: Bulletin, today: datetime.date) -> stats_module.Scope:
@@ -158,16 +188,17 @@ def default_texts(data: dict) -> dict[str, str]:
 
 def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
     """Computes the figures and renders the PDF and .xlsx → status ready; any error → failed
-    with the message. A circulated bulletin is left alone (a retried task is a no-op)."""
+    with the message. A bulletin that went to signing is left alone (a redelivered task must not
+    change what the leader signs)."""
     today = today or timezone.localdate()
     bulletin = Bulletin.objects.get(pk=bulletin_id)
-    if bulletin.status == B.CIRCULATED:
+    if bulletin.status not in Bulletin.EDITABLE_STATUSES:
         return bulletin
     try:
         data = compute_stats(bulletin, today)
         with transaction.atomic():
             locked = Bulletin.objects.select_for_update().get(pk=bulletin_id)
-            if locked.status == B.CIRCULATED:
+            if locked.status not in Bulletin.EDITABLE_STATUSES:
                 return locked
             locked.stats = data
             for field, text in default_texts(data).items():
@@ -186,17 +217,19 @@ def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
         return locked
     except Exception as exc:
         logger.exception("bulletin %s failed to build", bulletin_id)
-        Bulletin.objects.filter(pk=bulletin_id).exclude(status=B.CIRCULATED).update(
+        Bulletin.objects.filter(pk=bulletin_id, status__in=Bulletin.EDITABLE_STATUSES).update(
             status=B.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         return Bulletin.objects.get(pk=bulletin_id)
 
 
 def rerender(bulletin_id: int) -> Bulletin:
-    """Re-renders a ready bulletin's PDF after its text was edited; figures are untouched."""
+    """Re-renders a built bulletin's PDF after its text was edited; figures are untouched.
+    Also after submission: the edit may have been saved just before, and the PDF is a pure
+    function of the stored text and figures, so the leader gets the PDF of what they sign."""
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
-        if bulletin.status != B.READY:
+        if bulletin.status not in (B.READY, B.SUBMITTED, B.APPROVED):
             return bulletin
         old = [bulletin.pdf.name]
         _save_file(bulletin, "pdf", render_pdf(bulletin), "pdf")
@@ -212,9 +245,14 @@ def regenerate(*, bulletin_id: int, actor: User) -> Bulletin:
         bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
         if bulletin.status == B.CIRCULATED:
             raise BulletinError("已印发的通报不能重新生成；如需更正，请新建通报并选择替代原通报")
+        if bulletin.status not in Bulletin.EDITABLE_STATUSES:
+            raise BulletinError(
+                f"通报{bulletin.get_status_display()}，不能重新生成；请先撤回送签或由领导退回"
+            )
         bulletin.status = B.DRAFT
         bulletin.error = ""
         bulletin.save(update_fields=["status", "error"])
+        _log(bulletin, actor, BulletinEvent.Action.REGENERATE)
     return bulletin
 
 
@@ -228,17 +266,117 @@ def update_texts(*, bulletin_id: int, actor: User, **texts: str) -> Bulletin:
     if unknown:
         raise BulletinError(f"不可编辑的字段：{', '.join(sorted(unknown))}")
     with transaction.atomic():
-        bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
-        if bulletin.status == B.CIRCULATED:
-            raise BulletinError("已印发的通报不能修改；如需更正，请新建通报并选择替代原通报")
+        bulletin = _locked_for_edit(bulletin_id)
+        changed = [f for f, v in texts.items() if getattr(bulletin, f) != v.strip()]
         for field, value in texts.items():
             setattr(bulletin, field, value.strip())
         bulletin.save(update_fields=list(texts))
+        if changed:
+            labels = "、".join(str(Bulletin._meta.get_field(f).verbose_name) for f in changed)
+            _log(bulletin, actor, BulletinEvent.Action.EDIT, f"修改了{labels}")
+    return bulletin
+
+
+def _notify(users, bulletin: Bulletin, title: str, body: str = "") -> None:
+    link = _url("bulletin_detail", bulletin.pk) or f"/bulletins/{bulletin.pk}/"
+    today = timezone.localdate()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                kind=Notification.Kind.BULLETIN,
+                day=today,
+                title=title[:200],
+                body=body or bulletin.title,
+                link=link,
+            )
+            for user_id in users.values_list("pk", flat=True)
+        ]
+    )
+
+
+def _signers():
+    return User.objects.filter(is_active=True, role=User.Role.LEADER)
+
+
+def submit(*, bulletin_id: int, actor: User) -> Bulletin:
+    """送签: the office puts a built draft to the leaders, who are notified."""
+    _require_office(actor)
+    with transaction.atomic():
+        bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
+        if bulletin.status != B.READY:
+            raise BulletinError(f"通报{bulletin.get_status_display()}，只有生成完成的草稿可以送签")
+        if not _signers().exists():
+            raise BulletinError("没有可以签发通报的领导账号，请管理员先设置")
+        bulletin.status = B.SUBMITTED
+        bulletin.submitted_by = actor
+        bulletin.submitted_at = timezone.now()
+        bulletin.signed_by = None
+        bulletin.signed_at = None
+        bulletin.save()
+        _log(bulletin, actor, BulletinEvent.Action.SUBMIT)
+        _notify(_signers(), bulletin, f"通报待签发：{bulletin.title}", f"{actor} 送签，请审阅签发")
+    return bulletin
+
+
+def withdraw(*, bulletin_id: int, actor: User) -> Bulletin:
+    """The office takes a submitted draft back to change it before a leader has signed."""
+    _require_office(actor)
+    with transaction.atomic():
+        bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
+        if bulletin.status != B.SUBMITTED:
+            raise BulletinError(f"通报{bulletin.get_status_display()}，不能撤回送签")
+        bulletin.status = B.READY
+        bulletin.save(update_fields=["status"])
+        _log(bulletin, actor, BulletinEvent.Action.WITHDRAW)
+    return bulletin
+
+
+def approve(*, bulletin_id: int, actor: User) -> Bulletin:
+    """签发: a leader approves the submitted draft as it stands; the office may now circulate."""
+    _require_signer(actor)
+    with transaction.atomic():
+        bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
+        if bulletin.status != B.SUBMITTED:
+            raise BulletinError(f"通报{bulletin.get_status_display()}，不在待签发状态")
+        bulletin.status = B.APPROVED
+        bulletin.signed_by = actor
+        bulletin.signed_at = timezone.now()
+        bulletin.save(update_fields=["status", "signed_by", "signed_at"])
+        _log(bulletin, actor, BulletinEvent.Action.APPROVE)
+        _notify(
+            User.objects.filter(pk=bulletin.submitted_by_id, is_active=True),
+            bulletin,
+            f"通报已签发，可以印发：{bulletin.title}",
+            f"{actor} 于{timezone.localtime(bulletin.signed_at):%Y-%m-%d %H:%M}签发",
+        )
+    return bulletin
+
+
+def return_to_office(*, bulletin_id: int, actor: User, remark: str) -> Bulletin:
+    """A leader sends the draft back with what to change; it becomes an editable draft again."""
+    _require_signer(actor)
+    remark = remark.strip()
+    if not remark:
+        raise BulletinError("请填写退回意见")
+    with transaction.atomic():
+        bulletin = Bulletin.objects.select_for_update().get(pk=bulletin_id)
+        if bulletin.status != B.SUBMITTED:
+            raise BulletinError(f"通报{bulletin.get_status_display()}，不在待签发状态")
+        bulletin.status = B.READY
+        bulletin.save(update_fields=["status"])
+        _log(bulletin, actor, BulletinEvent.Action.RETURN, remark)
+        _notify(
+            User.objects.filter(pk=bulletin.submitted_by_id, is_active=True),
+            bulletin,
+            f"通报被退回修改：{bulletin.title}",
+            f"{actor}：{remark}",
+        )
     return bulletin
 
 
 def circulate(*, bulletin_id: int, actor: User, today: datetime.date | None = None) -> Bulletin:
-    """印发: numbers the bulletin and renders its final PDF, in one transaction.
+    """印发: numbers a signed bulletin and renders its final PDF, in one transaction.
 
     The number comes from YearSequence (row-locked): a second circulation waits for this one,
     and a failure anywhere (rendering included) rolls the number back, so numbers have no gaps.
@@ -252,8 +390,8 @@ def circulate(*, bulletin_id: int, actor: User, today: datetime.date | None = No
             raise BulletinError(
                 f"该通报已于{timezone.localdate(bulletin.circulated_at):%Y-%m-%d}印发，不能再次印发"
             )
-        if bulletin.status != B.READY:
-            raise BulletinError("通报尚未生成完成，不能印发")
+        if bulletin.status != B.APPROVED:
+            raise BulletinError("通报尚未经领导签发，不能印发")
         bulletin.year = today.year
         bulletin.seq = YearSequence.next_value("bulletin", today.year)
         bulletin.number = format_number(bulletin.year, bulletin.seq)
@@ -264,6 +402,7 @@ def circulate(*, bulletin_id: int, actor: User, today: datetime.date | None = No
         _save_file(bulletin, "pdf", render_pdf(bulletin), "pdf")
         bulletin.save()
         _delete_on_commit(bulletin, old)
+        _log(bulletin, actor, BulletinEvent.Action.CIRCULATE, bulletin.number)
         _notify_everyone(bulletin, today)
     return bulletin
 

@@ -65,6 +65,15 @@ class BulletinTextForm(StyledFormMixin, forms.ModelForm):
         help_texts = {"narrative": "每行一段；统计数字不可编辑，只能重新生成"}
 
 
+class BulletinReturnForm(StyledFormMixin, forms.Form):
+    remark = forms.CharField(
+        label="退回意见",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "退回时请写明需要修改的内容"},
+    )
+
+
 class BulletinFilter(StyledFilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=Bulletin.Status.choices)
     q = django_filters.CharFilter(label="标题/文号", method="filter_text")

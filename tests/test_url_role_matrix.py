@@ -147,10 +147,33 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "bulletin_detail": (
         Case("bulletin", get=ALL, post="302 403 403 403 403 403 403 403"),
         Case("draft_bulletin", get=OFFICE_ONLY, post=OFFICE_ONLY),
+        # Put to the leaders: they read it; nobody edits it until it is withdrawn or returned.
+        Case("submitted_bulletin", get="302 404 404 404 200 404 200 200", post="302 404 404 404 403 404 403 403"),
+    ),
+    # 签发: the office submits, a leader (only) approves or returns, the office circulates.
+    "bulletin_submit": (
+        Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 404 302"),
+        Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 403 302"),
+    ),
+    "bulletin_withdraw": (
+        Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 403 302"),
+        Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    ),
+    "bulletin_approve": (
+        Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 302 403"),
+        Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 404 403"),
+        Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 403 403 302 403"),
+    ),
+    "bulletin_return": (
+        # An empty remark: the form's error, next to the field.
+        Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 400 403"),
+        Case("approved_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 302 403"),
     ),
     "bulletin_circulate": (
         Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
         Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 404 302"),
+        # Not signed yet: the office is told so; the leader signs but never circulates.
+        Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 403 302"),
     ),
     "bulletin_regenerate": (
         Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
@@ -158,6 +181,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     ),
     "bulletin_pdf": (
         Case("bulletin", get=ALL, post=ALL),
+        Case("submitted_bulletin", get="302 404 404 404 200 404 200 200", post="302 404 404 404 200 404 200 200"),
         Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
     ),
     "bulletin_attachment": (

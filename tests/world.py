@@ -5,7 +5,7 @@ both walk the resolver, so a URL added anywhere is seen by both without being li
 
 The world: unit U of 消防 in 兴华街道 with a submitted inspection, a draft, a hazard with a
 photo, an export, an enforcement action, an accident, a campaign, a notification of inspector
-A, a circulated bulletin and a draft one, an API client limited to 消防 and one of its calls. The personas see U as the product says they should:
+A, bulletins circulated, draft, awaiting signature and signed, an API client limited to 消防 and one of its calls. The personas see U as the product says they should:
 inspector A (消防) and the street office of 兴华街道 in scope, inspector B (应急管理局) not.
 """
 
@@ -163,7 +163,12 @@ def build() -> dict[str, object]:
     login_log = AccessLog.objects.create(username="m_insp_a", ip_address="10.0.0.9")
     login_failure = AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.9")
     bulletins = {}
-    for name, status in (("bulletin", "circulated"), ("draft_bulletin", "draft")):
+    for name, status in (
+        ("bulletin", "circulated"),
+        ("draft_bulletin", "draft"),
+        ("submitted_bulletin", "submitted"),
+        ("approved_bulletin", "approved"),
+    ):
         bulletin = Bulletin(
             title=f"{name} 通报",
             period_start=today - datetime.timedelta(days=30),
@@ -171,6 +176,10 @@ def build() -> dict[str, object]:
             status=status,
             created_by=office,
         )
+        if status in ("submitted", "approved", "circulated"):
+            bulletin.submitted_by, bulletin.submitted_at = office, timezone.now()
+        if status in ("approved", "circulated"):
+            bulletin.signed_by, bulletin.signed_at = users["leader"], timezone.now()
         if status == "circulated":
             bulletin.number, bulletin.year, bulletin.seq = "安委办通报〔2099〕1号", 2099, 1
         bulletin.pdf.save("b.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)

@@ -1,4 +1,6 @@
-"""通报: built from the records, numbered at circulation, immutable once circulated."""
+"""通报: built from the records, signed by a leader, numbered at circulation, immutable once
+circulated. Path: 草稿 → 待签发 (office submits) → 已签发 (a leader approves, or returns it to the
+office with a remark) → 已印发 (number assigned). Every step is a BulletinEvent."""
 
 from django.conf import settings
 from django.db import models
@@ -11,20 +13,41 @@ from .campaigns import Campaign
 
 class BulletinQuerySet(models.QuerySet):
     def visible_to(self, user) -> "BulletinQuerySet":
-        """Drafts are the office's; circulated bulletins are for every signed-in user."""
+        """Drafts are the office's; leaders also see what is put to them for signing and what
+        they signed; circulated bulletins are for every signed-in user."""
         if not user.is_authenticated:
             return self.none()
         if user.is_office:
             return self
+        if user.role == user.Role.LEADER:
+            return self.filter(status__in=Bulletin.LEADER_STATUSES)
         return self.filter(status=Bulletin.Status.CIRCULATED)
 
 
 class Bulletin(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿（生成中）"
-        READY = "ready", "待印发"
+        READY = "ready", "草稿"
         FAILED = "failed", "生成失败"
+        SUBMITTED = "submitted", "待签发"
+        APPROVED = "approved", "已签发"
         CIRCULATED = "circulated", "已印发"
+
+    BADGES = {
+        Status.DRAFT: "secondary",
+        Status.READY: "primary",
+        Status.FAILED: "danger",
+        Status.SUBMITTED: "warning",
+        Status.APPROVED: "info",
+        Status.CIRCULATED: "success",
+    }
+    # What a leader sees: put to them for signing, signed, circulated.
+    LEADER_STATUSES = (Status.SUBMITTED, Status.APPROVED, Status.CIRCULATED)
+    # The office's wording and the figures can change only here; from 待签发 on the leader
+    # signs exactly what is circulated.
+    EDITABLE_STATUSES = (Status.DRAFT, Status.READY, Status.FAILED)
+    # A built document (PDF, preview) exists.
+    BUILT_STATUSES = (Status.READY, Status.SUBMITTED, Status.APPROVED, Status.CIRCULATED)
 
     number = models.CharField("文号", max_length=40, null=True, blank=True, unique=True)
     year = models.PositiveIntegerField("文号年度", null=True, blank=True)
@@ -60,6 +83,24 @@ class Bulletin(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     generated_at = models.DateTimeField("生成时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="送签人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("送签时间", null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField("签发时间", null=True, blank=True)
     circulated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="印发人",
@@ -88,6 +129,23 @@ class Bulletin(models.Model):
                 name="bulletin_circulated_numbered",
                 condition=~Q(status="circulated") | Q(number__isnull=False),
             ),
+            models.CheckConstraint(
+                name="bulletin_status_valid",
+                condition=Q(
+                    status__in=["draft", "ready", "failed", "submitted", "approved", "circulated"]
+                ),
+            ),
+            # Bulletins circulated before signing existed have no signer; from then on the
+            # database refuses an approved bulletin without one.
+            models.CheckConstraint(
+                name="bulletin_approved_signed",
+                condition=~Q(status="approved")
+                | Q(signed_by__isnull=False, signed_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="bulletin_submitted_has_submitter",
+                condition=~Q(status="submitted") | Q(submitted_by__isnull=False),
+            ),
         ]
         indexes = [
             # Leader home page: latest circulated bulletins.
@@ -106,3 +164,65 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return self.number or self.title
+
+    @property
+    def badge(self) -> str:
+        return self.BADGES.get(self.status, "secondary")
+
+    @property
+    def is_built(self) -> bool:
+        return self.status in self.BUILT_STATUSES
+
+
+class BulletinEvent(models.Model):
+    """The draft's history: who submitted, signed, returned (with the remark), circulated,
+    edited; append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新建"
+        EDIT = "edit", "修改文字"
+        REGENERATE = "regenerate", "重新生成"
+        SUBMIT = "submit", "送签"
+        WITHDRAW = "withdraw", "撤回送签"
+        APPROVE = "approve", "签发"
+        RETURN = "return", "退回修改"
+        CIRCULATE = "circulate", "印发"
+
+    bulletin = models.ForeignKey(
+        Bulletin, verbose_name="通报", on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    note = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通报流转记录"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="bulletinevent_action_valid",
+                condition=Q(
+                    action__in=[
+                        "create",
+                        "edit",
+                        "regenerate",
+                        "submit",
+                        "withdraw",
+                        "approve",
+                        "return",
+                        "circulate",
+                    ]
+                ),
+            ),
+            # A leader's return must say what to change.
+            models.CheckConstraint(
+                name="bulletinevent_return_has_remark",
+                condition=~Q(action="return") | ~Q(note=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"

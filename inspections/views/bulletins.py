@@ -1,4 +1,5 @@
-"""通报 pages: list, create, preview (with the text editor), circulate, downloads."""
+"""通报 pages: list, create, preview (with the text editor), submit for signing, sign or
+return, circulate, downloads."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,12 @@ from django.views.decorators.http import require_POST
 from anjian.lists import FilteredListView
 
 from .. import bulletins
-from ..forms_bulletins import BulletinCreateForm, BulletinFilter, BulletinTextForm
+from ..forms_bulletins import (
+    BulletinCreateForm,
+    BulletinFilter,
+    BulletinReturnForm,
+    BulletinTextForm,
+)
 from ..models import Bulletin
 from ..tasks.bulletins import enqueue_build, enqueue_render
 
@@ -20,7 +26,13 @@ B = Bulletin.Status
 def _get_bulletin_for_user(request, pk: int) -> Bulletin:
     return get_object_or_404(
         Bulletin.objects.visible_to(request.user).select_related(
-            "campaign", "area", "supersedes", "created_by", "circulated_by"
+            "campaign",
+            "area",
+            "supersedes",
+            "created_by",
+            "submitted_by",
+            "signed_by",
+            "circulated_by",
         ),
         pk=pk,
     )
@@ -29,6 +41,11 @@ def _get_bulletin_for_user(request, pk: int) -> Bulletin:
 def _require_office(request) -> None:
     if not request.user.is_office:
         raise PermissionDenied("只有安委办可以编制和印发通报")
+
+
+def _require_signer(request) -> None:
+    if not bulletins.may_sign(request.user):
+        raise PermissionDenied("只有领导可以签发通报")
 
 
 class BulletinListView(FilteredListView):
@@ -76,7 +93,7 @@ def bulletin_create(request):
             # Without a broker the build has already run inline; say what actually happened.
             bulletin.refresh_from_db(fields=["status"])
             if bulletin.status == bulletin.Status.READY:
-                messages.success(request, "通报已生成，请预览后印发")
+                messages.success(request, "通报已生成，请预览、修改后送领导签发")
             elif bulletin.status == bulletin.Status.FAILED:
                 messages.error(request, "通报生成失败，详见页面上的错误信息")
             else:
@@ -87,7 +104,7 @@ def bulletin_create(request):
 
 def bulletin_detail(request, pk: int):
     bulletin = _get_bulletin_for_user(request, pk)
-    editable = request.user.is_office and bulletin.status != B.CIRCULATED
+    editable = request.user.is_office and bulletin.status in Bulletin.EDITABLE_STATUSES
     text_form = None
     if editable:
         text_form = BulletinTextForm(request.POST or None, instance=bulletin)
@@ -105,32 +122,111 @@ def bulletin_detail(request, pk: int):
                 messages.success(request, "正文已保存，PDF 已按新正文重新排版")
             return redirect("bulletin_detail", pk=bulletin.pk)
     elif request.method == "POST":
-        raise PermissionDenied("已印发的通报不能修改")
+        if bulletin.status == B.CIRCULATED:
+            raise PermissionDenied("已印发的通报不能修改")
+        raise PermissionDenied("送签后的通报不能修改")
+    return _render_detail(request, bulletin, text_form=text_form)
+
+
+def _render_detail(
+    request,
+    bulletin: Bulletin,
+    *,
+    text_form: BulletinTextForm | None = None,
+    return_form: BulletinReturnForm | None = None,
+    status: int = 200,
+):
+    user = request.user
+    office = user.is_office
+    can_sign = bulletins.may_sign(user) and bulletin.status == B.SUBMITTED
+    events = list(bulletin.events.select_related("actor"))
+    last = events[-1] if events else None
     context = {
         "bulletin": bulletin,
         "text_form": text_form,
-        "can_circulate": request.user.is_office and bulletin.status == B.READY,
-        "can_regenerate": request.user.is_office and bulletin.status != B.CIRCULATED,
-        "has_document": bool(bulletin.stats) and bulletin.status in (B.READY, B.CIRCULATED),
+        "can_submit": office and bulletin.status == B.READY,
+        "can_withdraw": office and bulletin.status == B.SUBMITTED,
+        "can_sign": can_sign,
+        "return_form": (return_form or BulletinReturnForm()) if can_sign else None,
+        "can_circulate": office and bulletin.status == B.APPROVED,
+        "can_regenerate": office and bulletin.status in Bulletin.EDITABLE_STATUSES,
+        "has_document": bool(bulletin.stats) and bulletin.status in Bulletin.BUILT_STATUSES,
         "superseded_by": list(bulletin.superseded_by.filter(status=B.CIRCULATED)),
+        # The office sees the history; the leader too, as it says who sent what back.
+        "events": events if (office or bulletins.may_sign(user)) else [],
+        "returned": last if last and last.action == last.Action.RETURN else None,
     }
     if context["has_document"]:
         context.update(bulletins.document_context(bulletin, links=True))
         context["bulletin"] = bulletin
-    return render(request, "bulletins/detail.html", context)
+    return render(request, "bulletins/detail.html", context, status=status)
+
+
+def _act(request, pk: int, *, require, action, done: str):
+    bulletin = _get_bulletin_for_user(request, pk)
+    require(request)
+    try:
+        bulletin = action(bulletin_id=bulletin.pk, actor=request.user)
+    except bulletins.BulletinError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done.format(bulletin=bulletin))
+    return redirect("bulletin_detail", pk=bulletin.pk)
+
+
+@require_POST
+def bulletin_submit(request, pk: int):
+    return _act(request, pk, require=_require_office, action=bulletins.submit, done="已送领导签发")
+
+
+@require_POST
+def bulletin_withdraw(request, pk: int):
+    return _act(
+        request, pk, require=_require_office, action=bulletins.withdraw, done="已撤回，可以修改"
+    )
+
+
+@require_POST
+def bulletin_approve(request, pk: int):
+    return _act(
+        request,
+        pk,
+        require=_require_signer,
+        action=bulletins.approve,
+        done="已签发，安委办将印发",
+    )
+
+
+@require_POST
+def bulletin_return(request, pk: int):
+    bulletin = _get_bulletin_for_user(request, pk)
+    _require_signer(request)
+    if bulletin.status != B.SUBMITTED:
+        messages.error(request, f"通报{bulletin.get_status_display()}，不在待签发状态")
+        return redirect("bulletin_detail", pk=bulletin.pk)
+    form = BulletinReturnForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, bulletin, return_form=form, status=400)
+    try:
+        bulletins.return_to_office(
+            bulletin_id=bulletin.pk, actor=request.user, remark=form.cleaned_data["remark"]
+        )
+    except bulletins.BulletinError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已退回安委办修改")
+    return redirect("bulletin_detail", pk=bulletin.pk)
 
 
 @require_POST
 def bulletin_circulate(request, pk: int):
-    bulletin = _get_bulletin_for_user(request, pk)
-    _require_office(request)
-    try:
-        bulletin = bulletins.circulate(bulletin_id=bulletin.pk, actor=request.user)
-    except bulletins.BulletinError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"已印发：{bulletin.number}")
-    return redirect("bulletin_detail", pk=bulletin.pk)
+    return _act(
+        request,
+        pk,
+        require=_require_office,
+        action=bulletins.circulate,
+        done="已印发：{bulletin.number}",
+    )
 
 
 @require_POST
@@ -160,14 +256,14 @@ def _download(file_field, filename: str, content_type: str) -> FileResponse:
 
 def bulletin_pdf(request, pk: int):
     bulletin = _get_bulletin_for_user(request, pk)
-    if bulletin.status not in (B.READY, B.CIRCULATED):
+    if bulletin.status not in Bulletin.BUILT_STATUSES:
         raise Http404("通报尚未生成")
     return _download(bulletin.pdf, bulletins.pdf_filename(bulletin), "application/pdf")
 
 
 def bulletin_attachment(request, pk: int):
     bulletin = _get_bulletin_for_user(request, pk)
-    if bulletin.status not in (B.READY, B.CIRCULATED):
+    if bulletin.status not in Bulletin.BUILT_STATUSES:
         raise Http404("通报尚未生成")
     return _download(
         bulletin.attachment,

@@ -1,6 +1,8 @@
-"""通报 end to end: the office builds, previews and circulates; the leader downloads the PDF."""
+"""通报 end to end: the office drafts and submits it; the leader, told in the notification centre,
+reads and signs it; the office circulates it; the leader downloads the PDF."""
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -50,7 +52,7 @@ def month_of_records(inspector_a, unit_of_a):
     return found
 
 
-def test_office_builds_previews_circulates_and_leader_downloads(
+def test_office_drafts_submits_leader_signs_office_circulates_leader_downloads(
     page: Page, browser: Browser, live_url, office, leader, month_of_records, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -60,7 +62,7 @@ def test_office_builds_previews_circulates_and_leader_downloads(
     page.get_by_role("link", name="新建通报").click()
     # The form proposes last month; the build runs inline (no broker in tests).
     page.get_by_role("button", name="生成通报").click()
-    expect(page.get_by_test_id("bulletin-status")).to_have_text("待印发", timeout=60_000)
+    expect(page.get_by_test_id("bulletin-status")).to_have_text("草稿", timeout=60_000)
 
     preview = page.get_by_test_id("bulletin-preview")
     expect(preview).to_contain_text("区安全生产委员会办公室")
@@ -77,14 +79,14 @@ def test_office_builds_previews_circulates_and_leader_downloads(
     page.get_by_label("二、存在问题").fill("一是个别单位整改不及时。")
     page.get_by_role("button", name="保存文字").click()
     expect(page.get_by_test_id("bulletin-preview")).to_contain_text("一是个别单位整改不及时。")
+    # Nothing to circulate before a leader has signed.
+    expect(page.get_by_test_id("circulate")).to_have_count(0)
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("circulate").click()
-    year = timezone.localdate().year
-    number = f"安委办通报〔{year}〕1号"
-    expect(page.get_by_test_id("bulletin-number")).to_have_text(number, timeout=60_000)
-    expect(page.get_by_test_id("bulletin-status")).to_have_text("已印发")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("bulletin-status")).to_have_text("待签发")
     expect(page.get_by_test_id("text-form")).to_have_count(0)
+    bulletin_url = page.url
 
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
@@ -92,6 +94,32 @@ def test_office_builds_previews_circulates_and_leader_downloads(
     leader_page = context.new_page()
     try:
         login(leader_page, live_url, leader.username)
+        # The leader is told in the notification centre and follows the link to the bulletin.
+        leader_page.goto(f"{live_url}/notifications/")
+        with leader_page.expect_navigation():
+            leader_page.get_by_role("link", name=re.compile("通报待签发")).first.click()
+        assert leader_page.url == bulletin_url
+        expect(leader_page.get_by_test_id("sign-panel")).to_be_visible()
+        expect(leader_page.get_by_test_id("bulletin-preview")).to_contain_text(
+            "一是个别单位整改不及时。"
+        )
+        shot(leader_page, "bulletin-sign-leader")
+        leader_page.once("dialog", lambda dialog: dialog.accept())
+        leader_page.get_by_test_id("approve").click()
+        expect(leader_page.get_by_test_id("bulletin-status")).to_have_text("已签发")
+        expect(leader_page.get_by_test_id("bulletin-signed")).to_contain_text(str(leader))
+
+        page.reload()
+        expect(page.get_by_test_id("bulletin-signed")).to_contain_text(str(leader))
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("circulate").click()
+        year = timezone.localdate().year
+        number = f"安委办通报〔{year}〕1号"
+        expect(page.get_by_test_id("bulletin-number")).to_have_text(number, timeout=60_000)
+        expect(page.get_by_test_id("bulletin-status")).to_have_text("已印发")
+        expect(page.get_by_test_id("bulletin-history")).to_contain_text("签发")
+
+        leader_page.goto(f"{live_url}/")
         card = leader_page.get_by_test_id("bulletin-card")
         expect(card).to_contain_text(number)
         shot(leader_page, "bulletin-leader-home")

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from anjian.celery import app as celery_app
-from inspections.models import Accident, EnforcementAction, Hazard, HazardEvent
+from inspections import bulletins
+from inspections.models import Accident, Bulletin, EnforcementAction, Hazard, HazardEvent
 from inspections.stats import Scope
 from tests import factories
 
@@ -158,3 +159,9 @@ def district(today, inspector_a, inspector_b, fire_dept, safety_dept, office) ->
         area_b=area_b,
         hazards=h,
     )
+
+
+def signed(bulletin_id: int, office, leader) -> Bulletin:
+    """The office submits a built draft and the leader approves it: ready to circulate."""
+    bulletins.submit(bulletin_id=bulletin_id, actor=office)
+    return bulletins.approve(bulletin_id=bulletin_id, actor=leader)

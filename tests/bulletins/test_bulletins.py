@@ -12,7 +12,7 @@ from inspections import bulletins
 from inspections.models import Bulletin, Notification, YearSequence
 from tests import factories
 
-from .conftest import START, TODAY
+from .conftest import START, TODAY, signed
 
 B = Bulletin.Status
 
@@ -28,6 +28,11 @@ def ready(district, office) -> Bulletin:
     built = bulletins.build(draft.pk)
     assert built.status == B.READY, built.error
     return built
+
+
+@pytest.fixture
+def approved(ready, office, leader) -> Bulletin:
+    return signed(ready.pk, office, leader)
 
 
 def pdftext(path: str) -> str:
@@ -56,8 +61,8 @@ def test_build_stores_figures_rules_texts_and_files(ready, district):
 
 
 @pytest.mark.django_db
-def test_circulated_pdf_has_title_number_figures_and_embedded_chinese_font(ready, office):
-    circulated = bulletins.circulate(bulletin_id=ready.pk, actor=office)
+def test_circulated_pdf_has_title_number_figures_and_embedded_chinese_font(approved, office):
+    circulated = bulletins.circulate(bulletin_id=approved.pk, actor=office)
     assert circulated.number == "安委办通报〔2026〕1号"
     path = circulated.pdf.path
     text = pdftext(path)
@@ -83,29 +88,31 @@ def test_draft_pdf_is_marked_draft_and_unnumbered(ready):
 
 
 @pytest.mark.django_db
-def test_numbers_follow_each_other_per_year_without_gaps(district, office):
+def test_numbers_follow_each_other_per_year_without_gaps(district, office, leader):
     numbers = []
     for _ in range(3):
         b = bulletins.build(bulletins.create_bulletin(actor=office, start=START, end=TODAY).pk)
+        signed(b.pk, office, leader)
         numbers.append(bulletins.circulate(bulletin_id=b.pk, actor=office).number)
     assert numbers == [f"安委办通报〔2026〕{n}号" for n in (1, 2, 3)]
 
 
 @pytest.mark.django_db
-def test_failed_render_at_circulation_gives_the_number_back(ready, office):
+def test_failed_render_at_circulation_gives_the_number_back(approved, office):
     with (
         mock.patch.object(bulletins, "render_pdf", side_effect=RuntimeError("排版失败")),
         pytest.raises(RuntimeError),
     ):
-        bulletins.circulate(bulletin_id=ready.pk, actor=office)
-    ready.refresh_from_db()
-    assert ready.status == B.READY and ready.number is None
+        bulletins.circulate(bulletin_id=approved.pk, actor=office)
+    approved.refresh_from_db()
+    assert approved.status == B.APPROVED and approved.number is None
     assert not YearSequence.objects.filter(name="bulletin", last__gt=0).exists()
-    assert bulletins.circulate(bulletin_id=ready.pk, actor=office).seq == 1
+    assert bulletins.circulate(bulletin_id=approved.pk, actor=office).seq == 1
 
 
 @pytest.mark.django_db
-def test_circulated_bulletin_is_immutable(ready, office):
+def test_circulated_bulletin_is_immutable(approved, office):
+    ready = approved
     bulletins.circulate(bulletin_id=ready.pk, actor=office)
     with pytest.raises(bulletins.BulletinError, match="不能修改"):
         bulletins.update_texts(bulletin_id=ready.pk, actor=office, narrative="改一下")
@@ -118,12 +125,13 @@ def test_circulated_bulletin_is_immutable(ready, office):
 
 
 @pytest.mark.django_db
-def test_correction_is_a_new_bulletin_that_supersedes(ready, office):
-    original = bulletins.circulate(bulletin_id=ready.pk, actor=office)
+def test_correction_is_a_new_bulletin_that_supersedes(approved, office, leader):
+    original = bulletins.circulate(bulletin_id=approved.pk, actor=office)
     correction = bulletins.create_bulletin(
         actor=office, start=START, end=TODAY, supersedes=original
     )
-    correction = bulletins.circulate(bulletin_id=bulletins.build(correction.pk).pk, actor=office)
+    signed(bulletins.build(correction.pk).pk, office, leader)
+    correction = bulletins.circulate(bulletin_id=correction.pk, actor=office)
     assert correction.number == "安委办通报〔2026〕2号"
     flat = "".join(pdftext(correction.pdf.path).split())
     assert "本通报更正并替代安委办通报〔2026〕1号" in flat
@@ -147,19 +155,19 @@ def test_edit_keeps_figures_and_rerenders(ready, office):
 
 
 @pytest.mark.django_db
-def test_only_office_creates_or_circulates(ready, leader, inspector_a):
+def test_only_office_creates_or_circulates(approved, leader, inspector_a):
     for user in (leader, inspector_a):
         with pytest.raises(bulletins.BulletinError):
             bulletins.create_bulletin(actor=user, start=START, end=TODAY)
         with pytest.raises(bulletins.BulletinError):
-            bulletins.circulate(bulletin_id=ready.pk, actor=user)
+            bulletins.circulate(bulletin_id=approved.pk, actor=user)
 
 
 @pytest.mark.django_db
 def test_circulation_notifies_every_user_in_one_insert(
-    ready, office, leader, inspector_a, django_assert_max_num_queries
+    approved, office, leader, inspector_a, django_assert_max_num_queries
 ):
-    bulletins.circulate(bulletin_id=ready.pk, actor=office)
+    bulletins.circulate(bulletin_id=approved.pk, actor=office)
     notified = set(
         Notification.objects.filter(kind=Notification.Kind.BULLETIN).values_list(
             "user__username", flat=True

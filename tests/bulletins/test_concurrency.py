@@ -12,7 +12,7 @@ from django.db import close_old_connections, connection
 from inspections import bulletins
 from inspections.models import Bulletin, YearSequence
 
-from .conftest import START, TODAY
+from .conftest import START, TODAY, signed
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,7 @@ def media(tmp_path, settings):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_concurrent_circulations_get_consecutive_numbers(district, office):
+def test_two_concurrent_circulations_get_consecutive_numbers(district, office, leader):
     if connection.vendor != "postgresql":
         pytest.skip("row locks across connections need PostgreSQL")
     ready = [
@@ -29,6 +29,7 @@ def test_two_concurrent_circulations_get_consecutive_numbers(district, office):
         for _ in range(2)
     ]
     assert all(b.status == Bulletin.Status.READY for b in ready)
+    ready = [signed(b.pk, office, leader) for b in ready]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 

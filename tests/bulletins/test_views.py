@@ -10,7 +10,7 @@ from inspections import bulletins
 from inspections.models import Bulletin
 from tests import factories
 
-from .conftest import START, TODAY
+from .conftest import START, TODAY, signed
 
 B = Bulletin.Status
 
@@ -126,6 +126,7 @@ def test_create_form_rejects_an_inverted_period(login, office):
 def test_circulate_then_leader_downloads_pdf_with_chinese_filename(
     login, client, office, leader, ready
 ):
+    signed(ready.pk, office, leader)
     response = login(office).post(reverse("bulletin_circulate", args=[ready.pk]))
     assert response.status_code == 302
     ready.refresh_from_db()
@@ -145,7 +146,8 @@ def test_circulate_then_leader_downloads_pdf_with_chinese_filename(
 
 
 @pytest.mark.django_db
-def test_circulated_bulletin_refuses_edit_and_second_circulation(login, office, ready):
+def test_circulated_bulletin_refuses_edit_and_second_circulation(login, office, leader, ready):
+    signed(ready.pk, office, leader)
     client = login(office)
     client.post(reverse("bulletin_circulate", args=[ready.pk]))
     edit = client.post(
@@ -214,9 +216,10 @@ def test_list_query_count_is_constant(login, office, district, django_assert_max
 
 @pytest.mark.django_db
 def test_detail_query_count(login, office, ready, django_assert_max_num_queries):
-    # session, user, bulletin with its relations, superseded-by list, and the layout's two.
+    # session, user, bulletin with its relations, superseded-by list, its history with the
+    # actors, and the layout's two.
     client = login(office)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("bulletin_detail", args=[ready.pk])).status_code == 200
 
 
