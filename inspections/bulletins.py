@@ -21,11 +21,18 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from units.models import Area, User
+from units.models import Area, Department, User
 
 from . import stats as stats_module
 from .bulletin_rules import RuleConfig, describe, evaluate
-from .models import Bulletin, BulletinEvent, Campaign, Notification, YearSequence
+from .models import (
+    Bulletin,
+    BulletinAdjustment,
+    BulletinEvent,
+    Campaign,
+    Notification,
+    YearSequence,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -277,6 +284,115 @@ def update_texts(*, bulletin_id: int, actor: User, **texts: str) -> Bulletin:
     return bulletin
 
 
+SECTIONS = BulletinAdjustment.Section
+SECTION_KEYS = tuple(SECTIONS.values)
+
+
+def effective_lists(bulletin: Bulletin, adjustments=None) -> dict[str, list[dict]]:
+    """The praise, criticism and veto lists as printed: the rules' lists from the snapshot,
+    minus the entries the office struck, plus those it added (marked "added")."""
+    rules = (bulletin.stats or {}).get("rules", {})
+    if adjustments is None:
+        adjustments = bulletin.adjustments.filter(revoked_at=None).select_related("department")
+    live = [a for a in adjustments if a.revoked_at is None]
+    lists = {}
+    for section in SECTION_KEYS:
+        struck = {a.department_id for a in live if a.section == section and a.action == "strike"}
+        entries = [
+            {**e, "added": False}
+            for e in rules.get(section, [])
+            if e.get("department_id") not in struck
+        ]
+        entries += [
+            {
+                "department_id": a.department_id,
+                "department": a.department.name,
+                "reasons": [a.text],
+                "added": True,
+            }
+            for a in live
+            if a.section == section and a.action == "add"
+        ]
+        lists[section] = entries
+    return lists
+
+
+def adjust(
+    *,
+    bulletin_id: int,
+    actor: User,
+    section: str,
+    action: str,
+    department: Department,
+    reason: str,
+    text: str = "",
+) -> BulletinAdjustment:
+    """Strikes a computed entry or adds one, with the reason kept in the draft's history.
+    Figures are not touched; the PDF is re-rendered by the caller's render task."""
+    _require_office(actor)
+    reason, text = reason.strip(), text.strip()
+    if section not in SECTION_KEYS:
+        raise BulletinError("请选择名单（表扬、通报批评或一票否决）")
+    if action not in BulletinAdjustment.Action.values:
+        raise BulletinError("请选择划去或增加")
+    if not reason:
+        raise BulletinError("请填写调整理由")
+    if action == "add" and not text:
+        raise BulletinError("增加的名单须写明通报事由")
+    with transaction.atomic():
+        bulletin = _locked_for_edit(bulletin_id)
+        if not bulletin.stats:
+            raise BulletinError("通报尚未生成完成，不能调整名单")
+        live = list(bulletin.adjustments.filter(revoked_at=None).select_related("department"))
+        if any(a.section == section and a.department_id == department.pk for a in live):
+            raise BulletinError(f"{department.name}在该名单中已有调整，请先撤销原调整")
+        lists = effective_lists(bulletin, live)
+        listed = {e["department_id"] for e in lists[section]}
+        label = SECTIONS(section).label
+        if action == "strike" and department.pk not in listed:
+            raise BulletinError(f"{department.name}不在{label}名单中")
+        if action == "add":
+            if department.pk in listed:
+                raise BulletinError(f"{department.name}已在{label}名单中")
+            blamed = {e["department_id"] for key in ("criticise", "veto") for e in lists[key]}
+            if section == "praise" and department.pk in blamed:
+                raise BulletinError(f"{department.name}在通报批评或一票否决名单中，不能同时表扬")
+        adjustment = BulletinAdjustment.objects.create(
+            bulletin=bulletin,
+            section=section,
+            action=action,
+            department=department,
+            text=text if action == "add" else "",
+            reason=reason,
+            actor=actor,
+        )
+        what = f"{adjustment.get_action_display()}{label}：{department.name}"
+        if text and action == "add":
+            what += f"（{text}）"
+        _log(bulletin, actor, BulletinEvent.Action.ADJUST, f"{what}。理由：{reason}")
+    return adjustment
+
+
+def revoke_adjustment(*, bulletin_id: int, actor: User, adjustment_id: int) -> BulletinAdjustment:
+    """Undoes an adjustment; the row and its reason stay in the history."""
+    _require_office(actor)
+    with transaction.atomic():
+        bulletin = _locked_for_edit(bulletin_id)
+        adjustment = (
+            bulletin.adjustments.select_for_update()
+            .select_related("department")
+            .filter(pk=adjustment_id, revoked_at=None)
+            .first()
+        )
+        if adjustment is None:
+            raise BulletinError("该调整不存在或已撤销")
+        adjustment.revoked_by = actor
+        adjustment.revoked_at = timezone.now()
+        adjustment.save(update_fields=["revoked_by", "revoked_at"])
+        _log(bulletin, actor, BulletinEvent.Action.ADJUST, f"撤销调整：{adjustment}")
+    return adjustment
+
+
 def _notify(users, bulletin: Bulletin, title: str, body: str = "") -> None:
     link = _url("bulletin_detail", bulletin.pk) or f"/bulletins/{bulletin.pk}/"
     today = timezone.localdate()
@@ -491,7 +607,7 @@ ANNEXES = [
 ]
 
 
-def document_context(bulletin: Bulletin, *, links: bool) -> dict:
+def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> dict:
     """Template context for the PDF (links=False) and the preview (figures linked)."""
     data = bulletin.stats
     circulated = bulletin.status == B.CIRCULATED
@@ -522,6 +638,7 @@ def document_context(bulletin: Bulletin, *, links: bool) -> dict:
         "criticism_remarks": _paragraphs(bulletin.criticism_remarks),
         "requirements": _paragraphs(bulletin.requirements),
         "annexes": ANNEXES,
+        "lists": effective_lists(bulletin, adjustments),
         "enforcement_parts": _enforcement_parts(data["enforcement"]),
         "list_cap": settings.BULLETIN_PDF_LIST_CAP,
         "attachment_name": attachment_filename(bulletin),

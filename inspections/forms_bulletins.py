@@ -7,9 +7,9 @@ from django import forms
 from django.db.models import Q
 
 from anjian.forms import StyledFilterSet, StyledFormMixin
-from units.models import Area
+from units.models import Area, Department
 
-from .models import Bulletin, Campaign
+from .models import Bulletin, BulletinAdjustment, Campaign
 
 _date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -72,6 +72,38 @@ class BulletinReturnForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "退回时请写明需要修改的内容"},
     )
+
+
+class BulletinAdjustForm(StyledFormMixin, forms.Form):
+    """Strike an entry of a list, or add one; the reason is required either way."""
+
+    action = forms.ChoiceField(label="调整", choices=BulletinAdjustment.Action.choices)
+    section = forms.ChoiceField(label="名单", choices=BulletinAdjustment.Section.choices)
+    department = forms.ModelChoiceField(
+        label="部门/街道",
+        queryset=Department.objects.exclude(
+            kind__in=[Department.Kind.OFFICE, Department.Kind.SUPERVISION]
+        ),
+        error_messages={"required": "请选择部门或街道"},
+    )
+    text = forms.CharField(
+        label="通报事由（增加时必填，印在通报中）",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reason = forms.CharField(
+        label="调整理由（记入流转记录）",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写调整理由"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == BulletinAdjustment.Action.ADD and not data.get("text"):
+            self.add_error("text", "增加的名单须写明通报事由")
+        return data
 
 
 class BulletinFilter(StyledFilterSet):

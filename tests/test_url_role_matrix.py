@@ -150,6 +150,12 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         # Put to the leaders: they read it; nobody edits it until it is withdrawn or returned.
         Case("submitted_bulletin", get="302 404 404 404 200 404 200 200", post="302 404 404 404 403 404 403 403"),
     ),
+    # The office strikes or adds a list entry (reason required) while it is a draft.
+    "bulletin_adjust": (
+        Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 400 404 404 400"),
+        Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 403 403"),
+        Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 403 403 403 403"),
+    ),
     # 签发: the office submits, a leader (only) approves or returns, the office circulates.
     "bulletin_submit": (
         Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 302 404 404 302"),

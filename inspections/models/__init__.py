@@ -1,4 +1,4 @@
-from .bulletins import Bulletin, BulletinEvent
+from .bulletins import Bulletin, BulletinAdjustment, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
 from .enforcement import Accident, EnforcementAction
@@ -16,6 +16,7 @@ from .notifications import Notification, Reminder, ReminderRun
 __all__ = [
     "Accident",
     "Bulletin",
+    "BulletinAdjustment",
     "BulletinEvent",
     "CalendarDay",
     "Campaign",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from units.models import Area
+from units.models import Area, Department
 
 from .campaigns import Campaign
 
@@ -187,6 +187,7 @@ class BulletinEvent(models.Model):
         APPROVE = "approve", "签发"
         RETURN = "return", "退回修改"
         CIRCULATE = "circulate", "印发"
+        ADJUST = "adjust", "调整名单"
 
     bulletin = models.ForeignKey(
         Bulletin, verbose_name="通报", on_delete=models.PROTECT, related_name="events"
@@ -214,6 +215,7 @@ class BulletinEvent(models.Model):
                         "approve",
                         "return",
                         "circulate",
+                        "adjust",
                     ]
                 ),
             ),
@@ -226,3 +228,75 @@ class BulletinEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BulletinAdjustment(models.Model):
+    """The office strikes a computed entry of the praise, criticism or veto list, or adds one,
+    before circulation, always with a reason. The figures are not touched: the rules' lists stay
+    in the statistics snapshot, and the printed lists are those lists with these applied
+    (inspections.bulletins.effective_lists). A mistaken adjustment is revoked, not deleted."""
+
+    class Section(models.TextChoices):
+        PRAISE = "praise", "表扬"
+        CRITICISE = "criticise", "通报批评"
+        VETO = "veto", "一票否决"
+
+    class Action(models.TextChoices):
+        STRIKE = "strike", "划去"
+        ADD = "add", "增加"
+
+    bulletin = models.ForeignKey(
+        Bulletin, verbose_name="通报", on_delete=models.PROTECT, related_name="adjustments"
+    )
+    section = models.CharField("名单", max_length=20, choices=Section.choices)
+    action = models.CharField("调整", max_length=10, choices=Action.choices)
+    department = models.ForeignKey(
+        Department, verbose_name="部门/街道", on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField("通报事由", blank=True)
+    reason = models.TextField("调整理由")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通报名单调整"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="bulletinadjustment_section_valid",
+                condition=Q(section__in=["praise", "criticise", "veto"]),
+            ),
+            models.CheckConstraint(
+                name="bulletinadjustment_action_valid", condition=Q(action__in=["strike", "add"])
+            ),
+            models.CheckConstraint(name="bulletinadjustment_has_reason", condition=~Q(reason="")),
+            # An added entry says what it is for; that text is printed in the bulletin.
+            models.CheckConstraint(
+                name="bulletinadjustment_add_has_text", condition=~Q(action="add") | ~Q(text="")
+            ),
+            # One live adjustment per department and list: striking twice or adding twice is
+            # refused by the database, whatever two browser tabs do.
+            models.UniqueConstraint(
+                fields=["bulletin", "section", "department"],
+                condition=Q(revoked_at__isnull=True),
+                name="bulletinadjustment_one_live_per_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}{self.get_section_display()}：{self.department.name}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

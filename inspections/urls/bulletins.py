@@ -8,6 +8,7 @@ urlpatterns = [
     path("", bulletins.bulletin_list, name="bulletin_list"),
     path("new/", bulletins.bulletin_create, name="bulletin_create"),
     path("<int:pk>/", bulletins.bulletin_detail, name="bulletin_detail"),
+    path("<int:pk>/adjust/", bulletins.bulletin_adjust, name="bulletin_adjust"),
     path("<int:pk>/submit/", bulletins.bulletin_submit, name="bulletin_submit"),
     path("<int:pk>/withdraw/", bulletins.bulletin_withdraw, name="bulletin_withdraw"),
     path("<int:pk>/approve/", bulletins.bulletin_approve, name="bulletin_approve"),

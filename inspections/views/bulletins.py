@@ -12,6 +12,7 @@ from anjian.lists import FilteredListView
 
 from .. import bulletins
 from ..forms_bulletins import (
+    BulletinAdjustForm,
     BulletinCreateForm,
     BulletinFilter,
     BulletinReturnForm,
@@ -134,6 +135,7 @@ def _render_detail(
     *,
     text_form: BulletinTextForm | None = None,
     return_form: BulletinReturnForm | None = None,
+    adjust_form: BulletinAdjustForm | None = None,
     status: int = 200,
 ):
     user = request.user
@@ -141,6 +143,10 @@ def _render_detail(
     can_sign = bulletins.may_sign(user) and bulletin.status == B.SUBMITTED
     events = list(bulletin.events.select_related("actor"))
     last = events[-1] if events else None
+    editable = office and bulletin.status in Bulletin.EDITABLE_STATUSES and bool(bulletin.stats)
+    adjustments = list(
+        bulletin.adjustments.filter(revoked_at=None).select_related("department", "actor")
+    )
     context = {
         "bulletin": bulletin,
         "text_form": text_form,
@@ -155,9 +161,12 @@ def _render_detail(
         # The office sees the history; the leader too, as it says who sent what back.
         "events": events if (office or bulletins.may_sign(user)) else [],
         "returned": last if last and last.action == last.Action.RETURN else None,
+        "adjust_form": (adjust_form or BulletinAdjustForm()) if editable else None,
+        "adjustments": adjustments,
+        "can_adjust": editable,
     }
     if context["has_document"]:
-        context.update(bulletins.document_context(bulletin, links=True))
+        context.update(bulletins.document_context(bulletin, links=True, adjustments=adjustments))
         context["bulletin"] = bulletin
     return render(request, "bulletins/detail.html", context, status=status)
 
@@ -216,6 +225,40 @@ def bulletin_return(request, pk: int):
     else:
         messages.success(request, "已退回安委办修改")
     return redirect("bulletin_detail", pk=bulletin.pk)
+
+
+@require_POST
+def bulletin_adjust(request, pk: int):
+    """划去/增加 an entry of the praise, criticism or veto list (or revoke such a change)."""
+    bulletin = _get_bulletin_for_user(request, pk)
+    _require_office(request)
+    if bulletin.status not in Bulletin.EDITABLE_STATUSES:
+        raise PermissionDenied("送签后的通报不能调整名单")
+    revoke = request.POST.get("revoke", "")
+    if revoke:
+        try:
+            bulletins.revoke_adjustment(
+                bulletin_id=bulletin.pk,
+                actor=request.user,
+                adjustment_id=int(revoke) if revoke.isdigit() else 0,
+            )
+        except bulletins.BulletinError as exc:
+            messages.error(request, str(exc))
+        else:
+            enqueue_render(bulletin.pk)
+            messages.success(request, "已撤销该调整")
+        return redirect("bulletin_detail", pk=bulletin.pk)
+    form = BulletinAdjustForm(request.POST)
+    if form.is_valid():
+        try:
+            bulletins.adjust(bulletin_id=bulletin.pk, actor=request.user, **form.cleaned_data)
+        except bulletins.BulletinError as exc:
+            form.add_error(None, str(exc))
+        else:
+            enqueue_render(bulletin.pk)
+            messages.success(request, "名单已调整，PDF 已重新排版")
+            return redirect("bulletin_detail", pk=bulletin.pk)
+    return _render_detail(request, bulletin, adjust_form=form, status=400)
 
 
 @require_POST
