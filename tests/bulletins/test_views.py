@@ -217,9 +217,10 @@ def test_list_query_count_is_constant(login, office, district, django_assert_max
 @pytest.mark.django_db
 def test_detail_query_count(login, office, ready, django_assert_max_num_queries):
     # session, user, bulletin with its relations, superseded-by list, its history with the
-    # actors, and the layout's two.
+    # actors, its list adjustments, the departments offered by the adjustment form, and the
+    # layout's two.
     client = login(office)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("bulletin_detail", args=[ready.pk])).status_code == 200
 
 
