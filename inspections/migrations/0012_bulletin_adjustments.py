@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0010_bulletin_signing'),
+        ('inspections', '0011_bulletin_signing'),
         ('units', '0005_api_role_change_seq'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
