@@ -53,9 +53,6 @@ class ActionForm(StyledFormMixin, forms.Form):
         self.options = options or {}
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = hazard.version
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.RadioSelect):
-                field.widget.attrs["class"] = "form-check-input"
 
     def workflow_kwargs(self) -> dict:
         return dict(self.cleaned_data)

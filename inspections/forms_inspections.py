@@ -70,7 +70,6 @@ class InspectionForm(StyledFormMixin, forms.ModelForm):
             if user.department_id
             else colleagues.none()
         )
-        self.fields["inspectors"].widget.attrs["class"] = "form-check-input"
         today = timezone.localdate()
         campaigns = Campaign.objects.filter(start_date__lte=today, end_date__gte=today)
         if self.instance.campaign_id:

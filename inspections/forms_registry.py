@@ -14,11 +14,6 @@ from .models import Accident, Campaign, EnforcementAction, Hazard, Inspection
 DATE_WIDGET = {"type": "date"}
 
 
-def _checkbox_list(field: forms.Field) -> None:
-    # StyledFormMixin styles multi-checkbox widgets as text inputs; give them checkbox styling.
-    field.widget.attrs["class"] = "form-check-input"
-
-
 class EnforcementForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label="执法措施")
     decided_on = forms.DateField(label="决定日期", widget=forms.DateInput(attrs=DATE_WIDGET))
@@ -78,7 +73,6 @@ class EnforcementForm(StyledFormMixin, forms.Form):
         self.fields["hazards"].label_from_instance = lambda h: (
             f"{h.number} {h.description[:30]}（{h.get_status_display()}）"
         )
-        _checkbox_list(self.fields["hazards"])
 
     def clean(self):
         cleaned = super().clean()
@@ -192,11 +186,6 @@ class CampaignForm(StyledFormMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {"categories": "不选表示全部行业/场所"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _checkbox_list(self.fields["categories"])
-        _checkbox_list(self.fields["areas"])
 
     def clean(self):
         cleaned = super().clean()

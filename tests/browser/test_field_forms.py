@@ -1,0 +1,76 @@
+"""Field forms on a 390×844 phone: what an inspector taps at the site must be readable and work."""
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from inspections.models import Campaign, Hazard
+from tests import factories
+from tests.browser.helpers import login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def box(locator: Locator) -> dict:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not rendered"
+    return found
+
+
+def test_verify_form_is_readable_and_answered_by_tapping_labels(
+    phone_page: Page, live_url, inspector_a, inspector_a2, unit_of_a
+):
+    hazard = factories.hazard(
+        unit_of_a,
+        inspector_a,
+        status=Hazard.Status.AWAITING_VERIFICATION,
+        reported_done_by=inspector_a,
+    )
+    phone = phone_page
+    login(phone, live_url, inspector_a2.username)
+    phone.goto(f"{live_url}/hazards/{hazard.pk}/")
+    verify = phone.locator("form[data-action='verify']")
+    passed = verify.get_by_text("合格，销号", exact=True)
+    failed = verify.get_by_text("不合格，重新整改", exact=True)
+    note = verify.locator("[name='note']")
+
+    # Each label is on one line, wide enough to tap, and stacked above the next field instead of
+    # squeezed into a one-character column lying over it.
+    for label in (passed, failed):
+        assert box(label)["height"] < 40, "the label wraps onto several lines"
+        assert box(label)["width"] > 100
+    assert box(passed)["y"] + box(passed)["height"] <= box(failed)["y"]
+    assert box(failed)["y"] + box(failed)["height"] <= box(note)["y"]
+
+    failed.tap()
+    expect(verify.get_by_role("radio", name="不合格，重新整改")).to_be_checked()
+    passed.tap()
+    expect(verify.get_by_role("radio", name="合格，销号")).to_be_checked()
+    expect(verify.get_by_role("radio", name="不合格，重新整改")).not_to_be_checked()
+    shot(phone, "field-verify-form-phone")
+
+    note.fill("现场复查，隐患已消除")
+    with phone.expect_navigation():
+        verify.get_by_role("button", name="复查", exact=True).tap()
+    expect(phone.get_by_test_id("hazard-status")).to_have_text("已销号")
+    hazard.refresh_from_db()
+    assert hazard.status == Hazard.Status.CLOSED
+
+
+def test_checkbox_list_labels_toggle_their_box_on_a_phone(phone_page: Page, live_url, office):
+    phone = phone_page
+    login(phone, live_url, office.username)
+    phone.goto(f"{live_url}/campaigns/new/")
+    fieldset = phone.locator("fieldset[data-field='categories']")
+    expect(fieldset.locator("legend")).to_have_text("目标行业/场所")
+    label = fieldset.get_by_text("家具市场", exact=True)
+    assert box(label)["height"] < 40
+    label.tap()
+    expect(fieldset.get_by_role("checkbox", name="家具市场")).to_be_checked()
+
+    phone.locator("[name='name']").fill("家具市场消防专项检查")
+    phone.locator("[name='start_date']").fill("2026-01-05")
+    phone.locator("[name='end_date']").fill("2026-01-30")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="保存").tap()
+    campaign = Campaign.objects.get(name="家具市场消防专项检查")
+    assert [c.name for c in campaign.categories.all()] == ["家具市场"]
