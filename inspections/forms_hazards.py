@@ -155,6 +155,17 @@ class ReportDoneForm(ActionForm):
             check_request_pixels(self.files)
         return photos
 
+    def clean(self):
+        data = super().clean()
+        # The workflow refuses this too; said here, the message sits next to the photo input.
+        if (
+            "photos" in data
+            and not data["photos"]
+            and not self.hazard.photos.filter(kind="after").exists()
+        ):
+            self.add_error("photos", "请上传整改后照片")
+        return data
+
 
 class VerifyForm(ActionForm):
     ok = forms.TypedChoiceField(
@@ -206,8 +217,11 @@ class CannotRectifyForm(ActionForm):
                 self.add_error("deadline", f"{label}须填写整顿/取缔期限")
             elif deadline < timezone.localdate():
                 self.add_error("deadline", "期限不能早于今天")
-        if disposal == Hazard.Disposal.RISK_CONTROL and data.get("review_on") is None:
-            self.add_error("review_on", "风险管控须填写复核日期")
+        review_on = data.get("review_on")
+        if disposal == Hazard.Disposal.RISK_CONTROL and (
+            review_on is None or review_on <= timezone.localdate()
+        ):
+            self.add_error("review_on", "风险管控须填写晚于今天的复核日期")
         return data
 
     def workflow_kwargs(self) -> dict:
@@ -231,6 +245,13 @@ class VoidForm(ActionForm):
 class RequestExtensionForm(ActionForm):
     deadline = forms.DateField(label="申请延至", widget=DATE)
     reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_deadline(self) -> datetime.date:
+        deadline = self.cleaned_data["deadline"]
+        current = self.hazard.deadline
+        if current and deadline <= current:
+            raise forms.ValidationError(f"申请的期限须晚于当前期限 {current:%Y-%m-%d}")
+        return deadline
 
 
 class DecideExtensionForm(ActionForm):

@@ -175,10 +175,7 @@ def _render_detail(
         "extensions": extensions,
         "pending_extension": hazard._pending_extension,
         "action_forms": forms,
-        # A refusal for an action no longer on offer (the hazard moved on) shows at the top.
-        "orphan_error": bound.non_field_errors()
-        if bound is not None and bound_action not in actions
-        else None,
+        "action_error": _action_error(bound, bound_action, actions),
         "inspection_url": _url_or_blank("inspection_detail", hazard.inspection_id),
     }
     return render(request, "inspections/hazard_detail.html", context, status=status)
@@ -195,6 +192,25 @@ def clock_note(hazard: Hazard) -> str:
     if hazard.disposal in Hazard.DEADLINE_DISPOSALS and hazard.deadline:
         return f"{hazard.get_disposal_display()}期限"
     return ""
+
+
+def _action_error(bound: ActionForm | None, action: str, actions) -> dict | None:
+    """The banner at the top of a refused action's page: on a phone its form is screens below.
+
+    `anchor` is set when the form is still on the page (static/js/hazard_detail.js scrolls to
+    its first error); a refusal for an action no longer on offer lives only in the banner."""
+    if bound is None or not bound.errors:
+        return None
+    lines = [str(e) for e in bound.non_field_errors()]
+    for name, errors in bound.errors.items():
+        if name != "__all__":
+            label = bound.fields[name].label if name in bound.fields else None
+            lines += [f"{label}：{e}" if label else str(e) for e in errors]
+    return {
+        "label": permissions.ACTION_LABELS[action],
+        "messages": lines,
+        "anchor": f"act-{action}" if action in actions else "",
+    }
 
 
 def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:

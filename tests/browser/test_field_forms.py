@@ -74,3 +74,31 @@ def test_checkbox_list_labels_toggle_their_box_on_a_phone(phone_page: Page, live
         phone.get_by_role("button", name="保存").tap()
     campaign = Campaign.objects.get(name="家具市场消防专项检查")
     assert [c.name for c in campaign.categories.all()] == ["家具市场"]
+
+
+def test_refused_report_done_shows_its_message_in_the_viewport(
+    phone_page: Page, live_url, inspector_a, unit_of_a
+):
+    hazard = factories.hazard(unit_of_a, inspector_a, status=Hazard.Status.RECTIFYING)
+    phone = phone_page
+    login(phone, live_url, inspector_a.username)
+    phone.goto(f"{live_url}/hazards/{hazard.pk}/")
+    report = phone.locator("form[data-action='report_done']")
+    report.locator("[name='note']").fill("货物已清走")
+    with phone.expect_navigation():
+        report.get_by_role("button", name="报告整改完成", exact=True).tap()
+
+    banner = phone.get_by_test_id("action-error")
+    expect(banner).to_contain_text("未能报告整改完成")
+    expect(banner).to_contain_text("整改后照片：请上传整改后照片")
+    # The form is below the facts card on a phone: the page brings its error to the reader.
+    report = phone.locator("form[data-action='report_done']")
+    message = report.locator("[data-field='photos'] [role=alert]")
+    expect(message).to_have_text("请上传整改后照片")
+    expect(message).to_be_in_viewport()
+    expect(report.locator("[name='photos']")).to_be_focused()
+    # The note typed before the refusal is still there.
+    expect(report.locator("[name='note']")).to_have_value("货物已清走")
+    shot(phone, "field-refused-report-done-phone")
+    hazard.refresh_from_db()
+    assert hazard.status == Hazard.Status.RECTIFYING
