@@ -168,12 +168,11 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
         self.inspection_date = inspection_date
         self.unit = unit
         self.prepared_photos = []
-        # Drafts may lack a description; submission requires it (workflow.submission_errors).
-        self.fields["description"].required = False
+        # A draft may be incomplete; submission requires these (workflow.completeness_errors).
+        for name in ("description", "level", "hazard_type"):
+            self.fields[name].required = False
         self.fields["level"].choices = [("", "请选择")] + list(Hazard.Level.choices)
         self.fields["hazard_type"].choices = [("", "请选择")] + list(Hazard.Type.choices)
-        self.fields["level"].error_messages["required"] = "请选择隐患等级"
-        self.fields["hazard_type"].error_messages["required"] = "请选择隐患类别"
         self.fields["lead_department"].choices = [
             ("", "默认：单位的牵头部门"),
             *department_choices,
@@ -181,6 +180,15 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
         self.valid_departments = {pk for pk, _ in department_choices}
         if self.instance.pk:
             self.initial["lead_department"] = self.instance.lead_department_id
+            if self.instance.deadline_working_days and not self.is_bound:
+                # The date was computed from the working days; showing both would make the
+                # next save refuse them as two answers to one question.
+                self.initial["deadline"] = None
+                if self.instance.deadline:
+                    self.fields["deadline_working_days"].help_text = (
+                        f"现按{self.instance.deadline_working_days}个工作日计为"
+                        f"{self.instance.deadline:%Y-%m-%d}"
+                    )
 
     def clean_lead_department(self) -> int | None:
         value = self.cleaned_data.get("lead_department")

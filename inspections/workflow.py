@@ -117,42 +117,77 @@ def _number(hazard: Hazard) -> None:
 def submission_errors(inspection: Inspection) -> dict[str, list[str]]:
     """What keeps an inspection from being submitted ("说具体、讲明白"), keyed by field;
     hazard errors are keyed "hazard-<id>-<field>"."""
-    errors: dict[str, list[str]] = {}
+    hazards = list(inspection.hazards.all()) if inspection.pk else []
+    # An unsaved inspection has no inspector rows yet; saving it adds its author.
+    has_inspectors = not inspection.pk or inspection.inspectors.exists()
+    errors, per_hazard = completeness_errors(inspection, hazards, has_inspectors=has_inspectors)
+    for hazard, hazard_errors in zip(hazards, per_hazard, strict=True):
+        for field, messages in hazard_errors.items():
+            errors[f"hazard-{hazard.pk}-{field}"] = messages
+    return errors
 
-    def add(key: str, message: str) -> None:
-        errors.setdefault(key, []).append(message)
+
+# "消防隐患" or "堵塞" says nothing of where and what; "配电箱无门" is about the shortest real one.
+MIN_DESCRIPTION_CHARS = 5
+
+
+def _meaningful_length(text: str) -> int:
+    return sum(1 for char in text if char.isalnum())
+
+
+def completeness_errors(
+    inspection: Inspection, hazards: list[Hazard], *, has_inspectors: bool
+) -> tuple[dict[str, list[str]], list[dict[str, list[str]]]]:
+    """The rules of submission_errors on objects that need not be saved (the form checks an
+    unsaved POST with them, so every error shows in one round): the inspection's errors by
+    field, and one dict of errors per hazard, in the order given."""
+    errors: dict[str, list[str]] = {}
+    per_hazard: list[dict[str, list[str]]] = []
+
+    def add(target: dict, key: str, message: str) -> None:
+        target.setdefault(key, []).append(message)
 
     if not inspection.unit_id:
-        add("unit", "请选择被检查单位")
+        add(errors, "unit", "请选择被检查单位")
     if not inspection.date:
-        add("date", "请填写检查日期")
+        add(errors, "date", "请填写检查日期")
     elif inspection.date > timezone.localdate():
-        add("date", "检查日期不能晚于今天")
-    if inspection.pk and not inspection.inspectors.exists():
-        add("inspectors", "至少需要一名检查人员")
-    hazards = list(inspection.hazards.all()) if inspection.pk else []
+        add(errors, "date", "检查日期不能晚于今天")
+    if not has_inspectors:
+        add(errors, "inspectors", "至少需要一名检查人员")
     if not hazards:
         if not inspection.no_hazards:
-            add("no_hazards", "未登记隐患时须明确勾选“未发现隐患”")
+            add(errors, "no_hazards", "未登记隐患时须明确勾选“未发现隐患”")
         if not inspection.checked_items.strip():
-            add("checked_items", "未发现隐患时须写明检查了哪些部位、项目")
+            add(errors, "checked_items", "未发现隐患时须写明检查了哪些部位、项目")
     elif inspection.no_hazards:
-        add("no_hazards", "已登记隐患，不能同时勾选“未发现隐患”")
+        add(errors, "no_hazards", "已登记隐患，不能同时勾选“未发现隐患”")
     illegal = inspection.unit_id and inspection.unit.is_illegal
     for hazard in hazards:
-        key = f"hazard-{hazard.pk}"
-        if not hazard.description.strip():
-            add(f"{key}-description", "请描述隐患（部位、问题）")
+        mine: dict[str, list[str]] = {}
+        per_hazard.append(mine)
+        description = hazard.description.strip()
+        if not description:
+            add(mine, "description", "请描述隐患（部位、问题）")
+        elif _meaningful_length(description) < MIN_DESCRIPTION_CHARS:
+            add(
+                mine,
+                "description",
+                f"隐患描述过于简单：请写明部位和存在的问题（不少于{MIN_DESCRIPTION_CHARS}个字），"
+                "例如“二楼安全出口被货物堵塞”",
+            )
         if not hazard.level:
-            add(f"{key}-level", "请选择隐患等级")
+            add(mine, "level", "请选择隐患等级")
+        if not hazard.hazard_type:
+            add(mine, "hazard_type", "请选择隐患类别")
         if illegal:
             if hazard.disposal != Hazard.Disposal.CLOSE:
-                add(f"{key}-disposal", "非法场所（黑窝点）的隐患只能处置为“关闭取缔”")
+                add(mine, "disposal", "非法场所（黑窝点）的隐患只能处置为“关闭取缔”")
         elif not hazard.deadline and not hazard.fixed_on_spot:
-            add(f"{key}-deadline", "请填写整改期限（立即整改的除外）")
+            add(mine, "deadline", "请填写整改期限（立即整改的除外）")
         if hazard.deadline and inspection.date and hazard.deadline < inspection.date:
-            add(f"{key}-deadline", "整改期限不能早于检查日期")
-    return errors
+            add(mine, "deadline", "整改期限不能早于检查日期")
+    return errors, per_hazard
 
 
 @transaction.atomic

@@ -242,8 +242,10 @@ class Hazard(models.Model):
                     ]
                 ),
             ),
+            # A draft may be saved before its level is chosen; submission requires one.
             models.CheckConstraint(
-                name="hazard_level_valid", condition=Q(level__in=["general", "major"])
+                name="hazard_level_valid",
+                condition=Q(level__in=["general", "major"]) | Q(status="draft", level=""),
             ),
             models.CheckConstraint(
                 name="hazard_deadline_after_found",

@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -27,6 +28,8 @@ from ..models import Hazard, HazardPhoto, Inspection
 from ..photos import discard_files, save_photo
 
 UNIT_SEARCH_LIMIT = 20
+# ?check on the edit page lists what keeps the draft from being submitted.
+CHECK_PARAM = "check"
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -191,6 +194,13 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
             prefix="hazards",
             form_kwargs={"department_choices": departments},
         )
+        if not creating and CHECK_PARAM in request.GET:
+            # Back from a refused submission that was kept as a draft: say what is missing.
+            errors = workflow.submission_errors(inspection)
+            for unbound in [form, *formset.forms]:
+                unbound.cleaned_data = {}  # lets add_error work on a form that was not posted
+            if errors:
+                _put_submission_errors(ValidationError(errors), form, formset)
         return _render_form(request, form, formset, inspection)
 
     form = InspectionForm(request.POST, instance=inspection, user=user)
@@ -233,6 +243,12 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
             raise
         else:
             inspection = form.instance
+            if hazards is None:
+                messages.error(
+                    request,
+                    "未提交：请改正标出的错误后再提交。已填写的内容和照片已保存为草稿。",
+                )
+                return redirect(f"{reverse('inspection_edit', args=[inspection.pk])}?{CHECK_PARAM}")
             if submitting:
                 numbers = "、".join(h.number for h in hazards)
                 messages.success(
@@ -242,6 +258,8 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
                 return redirect("inspection_detail", pk=inspection.pk)
             messages.success(request, "草稿已保存，可继续填写后提交。")
             return redirect("inspection_edit", pk=inspection.pk)
+    if submitting:
+        _put_completeness_errors(form, formset)
     # Browsers never re-send a chosen file: say so rather than let the photos vanish silently.
     note = "，已选择的照片需要重新选择" if request.FILES else ""
     action = "提交" if submitting else "保存"
@@ -249,9 +267,10 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
     return _render_form(request, form, formset, inspection, status=200)
 
 
-def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list[Hazard]:
-    """Write the inspection, its hazards and photos; submit if asked. Raises _RolledBack with
-    the errors put on the form when submission is refused."""
+def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list[Hazard] | None:
+    """Write the inspection, its hazards and photos; submit if asked. An incomplete record
+    stays a draft, photos included, and None says its submission was refused; other refusals
+    raise _RolledBack with the error put on the form."""
     if form.instance.pk is not None:
         # Re-checked under the row lock: the draft was read before this transaction, and a
         # submission committed since then must not be overwritten by the stale form.
@@ -294,13 +313,13 @@ def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list
     if deleted_photos:
         transaction.on_commit(lambda: discard_files(deleted_photos))
 
-    hazards: list[Hazard] = []
+    hazards: list[Hazard] | None = []
     if submitting:
         try:
+            # A savepoint of its own: a refused submission undoes only itself, not the draft.
             hazards = workflow.submit_inspection(inspection_id=inspection.pk, actor=user)
-        except ValidationError as error:
-            _put_submission_errors(error, form, formset)
-            raise _RolledBack from None
+        except ValidationError:
+            hazards = None
         except workflow.WorkflowError as error:
             form.add_error(None, str(error))
             raise _RolledBack from None
@@ -325,6 +344,23 @@ def _put_submission_errors(error: ValidationError, form, formset) -> None:
             form.add_error(None, texts)
         else:
             form.add_error(key if key in form.fields else None, texts)
+
+
+def _put_completeness_errors(form, formset) -> None:
+    """On a POST refused for malformed fields, also list what submission would refuse, so the
+    inspector corrects everything in one round; a field keeps only its first complaint."""
+    kept = [
+        f
+        for f in formset.forms
+        if not formset._should_delete_form(f) and (f.instance.pk or f.has_changed())
+    ]
+    errors, per_hazard = workflow.completeness_errors(
+        form.instance, [f.instance for f in kept], has_inspectors=True
+    )
+    for target, found in [(form, errors), *zip(kept, per_hazard, strict=True)]:
+        for field, texts in found.items():
+            if field in target.fields and not target.errors.get(field):
+                target.add_error(field, texts)
 
 
 def _render_form(request, form, formset, inspection, status: int = 200) -> HttpResponse:

@@ -117,4 +117,13 @@
   });
 
   applyUnit();
+
+  // A refused save lists every error at once; bring the first one to a phone's screen.
+  var firstError = form.querySelector("[data-field] [role=alert]");
+  if (firstError) {
+    var wrapper = firstError.closest("[data-field]");
+    wrapper.scrollIntoView({ block: "center" });
+    var field = wrapper.querySelector("textarea, select, input:not([type=hidden]):not([type=file])");
+    if (field) field.focus({ preventScroll: true });
+  }
 })();

@@ -1,6 +1,10 @@
 """Field forms on a 390×844 phone: what an inspector taps at the site must be readable and work."""
 
+import io
+import re
+
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from inspections.models import Campaign, Hazard
@@ -102,3 +106,56 @@ def test_refused_report_done_shows_its_message_in_the_viewport(
     shot(phone, "field-refused-report-done-phone")
     hazard.refresh_from_db()
     assert hazard.status == Hazard.Status.RECTIFYING
+
+
+def jpeg_file(name: str, color: str) -> dict:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), color).save(buffer, format="JPEG")
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def test_inspection_form_keeps_photos_after_a_failed_submit(
+    phone_page: Page, live_url, inspector_a, unit_of_a
+):
+    phone = phone_page
+    login(phone, live_url, inspector_a.username)
+    phone.goto(f"{live_url}/inspections/new/")
+    phone.locator("#unit-search").fill(unit_of_a.name[:4])
+    phone.get_by_test_id("unit-results").get_by_role(
+        "option", name=re.compile(re.escape(unit_of_a.name))
+    ).tap()
+    phone.get_by_test_id("add-hazard").tap()
+    phone.locator("[name='hazards-0-description']").fill("堵塞")
+    phone.locator("[name='hazards-0-hazard_type']").select_option("fire")
+    phone.locator("[name='hazards-0-deadline_working_days']").fill("5")
+    phone.locator("[name='hazards-0-photos']").set_input_files(
+        [jpeg_file("exit.jpg", "red"), jpeg_file("stairs.jpg", "blue")]
+    )
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="提交", exact=True).tap()
+
+    # Both missing pieces in one round, next to their fields, the first one on screen.
+    expect(phone.get_by_role("alert").first).to_contain_text("已填写的内容和照片已保存为草稿")
+    row = phone.get_by_test_id("hazard-row")
+    description_error = row.locator("[data-field='description'] [role=alert]")
+    expect(description_error).to_contain_text("隐患描述过于简单")
+    expect(description_error).to_be_in_viewport()
+    expect(row.locator("[data-field='level'] [role=alert]")).to_have_text("请选择隐患等级")
+    # The photos chosen before the refusal are stored with the draft and shown.
+    thumbs = row.get_by_test_id("saved-photos").locator("img")
+    expect(thumbs).to_have_count(2)
+    for index in range(2):
+        thumbs.nth(index).scroll_into_view_if_needed()
+        expect(thumbs.nth(index)).to_have_js_property("complete", True)
+        assert thumbs.nth(index).evaluate("img => img.naturalWidth") > 0
+    expect(row.locator("[name$='-deadline_working_days']")).to_have_value("5")
+    shot(phone, "field-inspection-kept-photos-phone")
+
+    row.locator("[name$='-description']").fill("二楼安全出口被货物堵塞")
+    row.locator("[name$='-level']").select_option("general")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="提交", exact=True).tap()
+    expect(phone.get_by_test_id("inspection-status")).to_have_text("已提交")
+    hazard = Hazard.objects.get()
+    assert hazard.status == Hazard.Status.REGISTERED
+    assert hazard.photos.filter(kind="before").count() == 2

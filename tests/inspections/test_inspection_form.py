@@ -97,6 +97,26 @@ def assert_nothing_saved(media_root=None):
         assert stored_files(media_root) == []
 
 
+def refused_as_draft(client, response):
+    """A submission refused for missing content: the POST was kept as a draft (photos too) and
+    the browser is sent to its edit page, which lists what is missing. Returns that page."""
+    inspection = Inspection.objects.get()
+    assert inspection.status == Inspection.Status.DRAFT
+    assert not Hazard.objects.exclude(status=Hazard.Status.DRAFT).exists()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("inspection_edit", args=[inspection.pk]) + "?check"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page
+
+
+def discard_drafts() -> None:
+    """Between two attempts in one test: the refused one left its draft behind."""
+    HazardPhoto.objects.all().delete()
+    Hazard.objects.all().delete()
+    Inspection.objects.all().delete()
+
+
 # --- the happy path ---------------------------------------------------------------------------
 
 
@@ -183,28 +203,49 @@ def test_date_in_the_future_is_refused(login, inspector_a, unit_of_a):
 
 
 def test_hazard_without_description_is_refused_on_submit(login, inspector_a, unit_of_a):
-    response = login(inspector_a).post(
+    client = login(inspector_a)
+    response = client.post(
         NEW, form_data(unit_of_a, hazards=[a_hazard(), a_hazard(description="")])
     )
-    forms = response.context["formset"].forms
+    forms = refused_as_draft(client, response).context["formset"].forms
     assert forms[1].errors["description"] == ["请描述隐患（部位、问题）"]
     assert not forms[0].errors
-    assert_nothing_saved()
 
 
-def test_hazard_without_level_is_refused(login, inspector_a, unit_of_a):
-    response = login(inspector_a).post(NEW, form_data(unit_of_a, hazards=[a_hazard(level="")]))
-    assert response.context["formset"].forms[0].errors["level"] == ["请选择隐患等级"]
-    assert_nothing_saved()
+@pytest.mark.parametrize("description", ["堵塞", "消防隐患", " 火灾！ ", "a b c"])
+def test_one_word_description_is_refused_on_submit(login, inspector_a, unit_of_a, description):
+    client = login(inspector_a)
+    response = client.post(NEW, form_data(unit_of_a, hazards=[a_hazard(description=description)]))
+    errors = refused_as_draft(client, response).context["formset"].forms[0].errors
+    assert errors["description"] == [
+        "隐患描述过于简单：请写明部位和存在的问题（不少于5个字），例如“二楼安全出口被货物堵塞”"
+    ]
+
+
+def test_short_but_specific_description_is_accepted(login, inspector_a, unit_of_a):
+    response = login(inspector_a).post(
+        NEW, form_data(unit_of_a, hazards=[a_hazard(description="配电箱无门")])
+    )
+    assert response.status_code == 302
+    assert Hazard.objects.get().status == Hazard.Status.REGISTERED
+
+
+def test_hazard_without_level_or_type_is_refused(login, inspector_a, unit_of_a):
+    client = login(inspector_a)
+    response = client.post(NEW, form_data(unit_of_a, hazards=[a_hazard(level="", hazard_type="")]))
+    errors = refused_as_draft(client, response).context["formset"].forms[0].errors
+    assert errors["level"] == ["请选择隐患等级"]
+    assert errors["hazard_type"] == ["请选择隐患类别"]
 
 
 def test_hazard_without_deadline_is_refused_unless_fixed_on_spot(login, inspector_a, unit_of_a):
     client = login(inspector_a)
     response = client.post(NEW, form_data(unit_of_a, hazards=[a_hazard(deadline="")]))
-    assert response.context["formset"].forms[0].errors["deadline"] == [
+    page = refused_as_draft(client, response)
+    assert page.context["formset"].forms[0].errors["deadline"] == [
         "请填写整改期限（立即整改的除外）"
     ]
-    assert_nothing_saved()
+    discard_drafts()
 
     response = client.post(
         NEW, form_data(unit_of_a, hazards=[a_hazard(deadline="", fixed_on_spot="on")])
@@ -236,14 +277,16 @@ def test_inspection_without_hazards_must_say_so_and_list_what_was_checked(
 ):
     client = login(inspector_a)
     response = client.post(NEW, form_data(unit_of_a))
-    assert response.context["form"].errors["no_hazards"] == ["未登记隐患时须明确勾选“未发现隐患”"]
-    assert_nothing_saved()
+    page = refused_as_draft(client, response)
+    assert page.context["form"].errors["no_hazards"] == ["未登记隐患时须明确勾选“未发现隐患”"]
+    discard_drafts()
 
     response = client.post(NEW, form_data(unit_of_a, no_hazards=True, checked_items=" "))
-    assert response.context["form"].errors["checked_items"] == [
+    page = refused_as_draft(client, response)
+    assert page.context["form"].errors["checked_items"] == [
         "未发现隐患时须写明检查了哪些部位、项目"
     ]
-    assert_nothing_saved()
+    discard_drafts()
 
     response = client.post(NEW, form_data(unit_of_a, no_hazards=True))
     assert response.status_code == 302
@@ -260,10 +303,10 @@ def test_hazard_at_illegal_site_must_carry_closure(login, inspector_a, fire_dept
     )
     client = login(inspector_a)
     response = client.post(NEW, form_data(site, hazards=[a_hazard(deadline="")]))
-    assert response.context["formset"].forms[0].errors["disposal"] == [
+    assert refused_as_draft(client, response).context["formset"].forms[0].errors["disposal"] == [
         "非法场所（黑窝点）的隐患只能处置为“关闭取缔”"
     ]
-    assert_nothing_saved()
+    discard_drafts()
 
     response = client.post(NEW, form_data(site, hazards=[a_hazard(deadline="", disposal="close")]))
     assert response.status_code == 302
@@ -296,18 +339,52 @@ def test_invalid_photo_saves_nothing_and_asks_to_choose_photos_again(
     assert_nothing_saved(media_root)
 
 
-def test_refused_submission_rolls_back_the_whole_post_including_photos(
+def test_refused_submission_keeps_the_post_and_its_photos_as_a_draft(
     login, inspector_a, unit_of_a, media_root
 ):
+    client = login(inspector_a)
     data = form_data(unit_of_a, hazards=[a_hazard(photos=jpeg()), a_hazard(deadline="")])
-    response = login(inspector_a).post(NEW, data)
+    page = refused_as_draft(client, client.post(NEW, data))
 
+    assert "已填写的内容和照片已保存为草稿" in errors_of(page)
+    first, second = Hazard.objects.order_by("pk")
+    assert first.photos.count() == 1 and len(stored_files(media_root)) == 2  # photo + thumb
+    assert page.context["formset"].forms[1].errors["deadline"] == [
+        "请填写整改期限（立即整改的除外）"
+    ]
+    assert 'data-testid="saved-photos"' in errors_of(page)
+    # Submitting the completed draft registers both hazards, the photo with them.
+    data = form_data(
+        unit_of_a,
+        hazards=[a_hazard(id=first.pk), a_hazard(id=second.pk)],
+        initial=2,
+    )
+    response = client.post(reverse("inspection_edit", args=[first.inspection_id]), data)
+    assert response.status_code == 302
+    assert set(Hazard.objects.values_list("status", flat=True)) == {Hazard.Status.REGISTERED}
+    assert HazardPhoto.objects.get().hazard == first
+
+
+def test_malformed_post_lists_the_missing_content_too(login, inspector_a, unit_of_a):
+    """A future date (malformed) and a hazard without level (incomplete): both in one round."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = form_data(unit_of_a, date=tomorrow, hazards=[a_hazard(level="", description="堵塞")])
+    response = login(inspector_a).post(NEW, data)
     assert response.status_code == 200
-    assert "本次填写的内容均未保存" in errors_of(response)
-    assert_nothing_saved(media_root)
-    # The re-rendered form is a new one again, not an edit of a rolled-back row.
-    assert response.context["creating"] is True
-    assert all(f.instance.pk is None for f in response.context["formset"].forms)
+    assert response.context["form"].errors["date"] == ["检查日期不能晚于今天"]
+    errors = response.context["formset"].forms[0].errors
+    assert errors["level"] == ["请选择隐患等级"]
+    assert errors["description"][0].startswith("隐患描述过于简单")
+    assert_nothing_saved()
+
+
+def test_a_malformed_draft_lists_only_what_is_malformed(login, inspector_a, unit_of_a):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = form_data(unit_of_a, action="save_draft", date=tomorrow, hazards=[a_hazard(level="")])
+    response = login(inspector_a).post(NEW, data)
+    assert response.context["form"].errors["date"] == ["检查日期不能晚于今天"]
+    assert not response.context["formset"].forms[0].errors
+    assert_nothing_saved()
 
 
 # --- drafts -----------------------------------------------------------------------------------
@@ -339,7 +416,9 @@ def test_draft_saves_incomplete_hazards_then_submits_from_edit(login, inspector_
     assert hazard.description == "二楼安全出口被货物堵塞"
 
 
-def test_failed_submit_of_a_draft_keeps_the_draft_as_it_was(login, inspector_a, unit_of_a):
+def test_failed_submit_of_a_draft_saves_the_draft_and_registers_nothing(
+    login, inspector_a, unit_of_a
+):
     client = login(inspector_a)
     client.post(NEW, form_data(unit_of_a, action="save_draft", hazards=[a_hazard()]))
     inspection = Inspection.objects.get()
@@ -353,11 +432,12 @@ def test_failed_submit_of_a_draft_keeps_the_draft_as_it_was(login, inspector_a, 
     )
     response = client.post(edit, data)
 
-    assert response.status_code == 200
+    page = refused_as_draft(client, response)
+    assert page.context["formset"].forms[0].errors["deadline"]
     hazard.refresh_from_db()
-    assert hazard.location == "二楼东侧" and hazard.status == "draft"
-    assert Hazard.objects.count() == 1
-    assert Inspection.objects.get().status == Inspection.Status.DRAFT
+    assert hazard.location == "改过的部位" and hazard.status == "draft" and not hazard.number
+    assert Hazard.objects.count() == 2
+    assert not hazard.events.exists()
 
 
 def test_draft_hazard_can_be_deleted(
