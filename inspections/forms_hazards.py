@@ -81,7 +81,7 @@ class AssignForm(ActionForm):
         required=False,
         min_value=1,
         max_value=365,
-        help_text="填写工作日数时按法定节假日和调休计算期限",
+        help_text="从今天起算，按法定节假日和调休计算；填工作日数时请清空上面的日期",
     )
     note = forms.CharField(
         label="交办意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -101,7 +101,10 @@ class AssignForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("deadline") and not data.get("working_days"):
+        if data.get("deadline") and data.get("working_days"):
+            # Two answers to one question: which one the office meant is for it to say.
+            self.add_error("working_days", "整改期限请填日期或工作日数，二选一")
+        elif not data.get("deadline") and not data.get("working_days"):
             self.add_error("deadline", "请填写整改期限（日期或工作日数）")
         # The workflow accepts past dates (history imports); a person assigning today may not.
         elif data.get("deadline") and data["deadline"] < timezone.localdate():

@@ -311,6 +311,14 @@ class Hazard(models.Model):
         return self.STATUS_BADGES.get(self.status, "secondary")
 
     @property
+    def current_working_days(self) -> int | None:
+        """The working days the current deadline was given in; None once an extension or a
+        failed verification moved it (the stored count then describes a past deadline)."""
+        if self.deadline_working_days and self.deadline == self.original_deadline:
+            return self.deadline_working_days
+        return None
+
+    @property
     def is_major(self) -> bool:
         return self.level == self.Level.MAJOR
 

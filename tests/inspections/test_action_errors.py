@@ -118,3 +118,57 @@ def test_a_later_review_date_is_accepted(login, inspector_a, rectifying):
     assert response.status_code == 302
     rectifying.refresh_from_db()
     assert rectifying.status == S.DISPOSAL and rectifying.risk_review_on == review_on
+
+
+def test_assign_with_both_date_and_working_days_is_refused(login, office, unit_of_a, inspector_a):
+    hazard = factories.registered_hazard(unit_of_a, inspector_a)
+    response = login(office).post(
+        act_url(hazard, "assign"),
+        {
+            "version": hazard.version,
+            "lead_department": unit_of_a.lead_department_id,
+            "responsible_person": "李四",
+            "deadline": (timezone.localdate() + datetime.timedelta(days=20)).isoformat(),
+            "working_days": "10",
+        },
+    )
+    assert response.status_code == 400
+    assert field_errors(response, "assign", "working_days") == [
+        "整改期限请填日期或工作日数，二选一"
+    ]
+    hazard.refresh_from_db()
+    assert hazard.status == S.REGISTERED
+
+
+def test_deadline_label_drops_working_days_once_the_deadline_moved(
+    login, office, inspector_a, unit_of_a
+):
+    from inspections import workflow
+
+    hazard = factories.registered_hazard(unit_of_a, inspector_a)
+    hazard = workflow.assign(
+        hazard_id=hazard.pk,
+        actor=office,
+        version=hazard.version,
+        lead_department=unit_of_a.lead_department,
+        responsible_person="李四",
+        working_days=10,
+    )
+    detail = reverse("hazard_detail", kwargs={"pk": hazard.pk})
+    assert f"{hazard.deadline:%Y-%m-%d}（10个工作日）" in login(office).get(detail).content.decode()
+
+    later = hazard.deadline + datetime.timedelta(days=15)
+    workflow.request_extension(
+        hazard_id=hazard.pk,
+        actor=inspector_a,
+        version=hazard.version,
+        deadline=later,
+        reason="等材料",
+    )
+    workflow.decide_extension(
+        extension_id=hazard.extensions.get().pk, actor=office, approve=True, note=""
+    )
+    html = login(office).get(detail).content.decode()
+    assert f"{later:%Y-%m-%d}" in html
+    assert "个工作日）" not in html
+    assert 'data-testid="original-deadline"' in html
