@@ -192,7 +192,12 @@ class VerifyForm(ActionForm):
 
 
 class CannotRectifyForm(ActionForm):
-    disposal = forms.ChoiceField(label="处置措施", choices=Hazard.Disposal.choices)
+    # No measure preselected: the first in the list is the harshest (责令停产整顿).
+    disposal = forms.ChoiceField(
+        label="处置措施",
+        choices=[("", "请选择处置措施"), *Hazard.Disposal.choices],
+        error_messages={"required": "请选择处置措施"},
+    )
     note = forms.CharField(
         label="无法整改的原因和处置安排", widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -172,3 +172,20 @@ def test_deadline_label_drops_working_days_once_the_deadline_moved(
     assert f"{later:%Y-%m-%d}" in html
     assert "个工作日）" not in html
     assert 'data-testid="original-deadline"' in html
+
+
+def test_disposal_has_no_preset_and_must_be_chosen(login, inspector_a, rectifying):
+    client = login(inspector_a)
+    page = client.get(reverse("hazard_detail", kwargs={"pk": rectifying.pk}))
+    form = next(i["form"] for i in page.context["action_forms"] if i["action"] == "cannot_rectify")
+    html = str(form["disposal"])
+    assert '<option value="" selected>请选择处置措施</option>' in html
+    assert html.count("selected") == 1
+
+    response = client.post(
+        act_url(rectifying, "cannot_rectify"),
+        {"version": rectifying.version, "note": "场地无法改造"},
+    )
+    assert field_errors(response, "cannot_rectify", "disposal") == ["请选择处置措施"]
+    rectifying.refresh_from_db()
+    assert rectifying.status == S.RECTIFYING and rectifying.disposal == ""
