@@ -3,7 +3,7 @@ from django import forms
 from anjian.forms import StyledFormMixin
 
 from .models import Unit
-from .validators import credit_code_warning
+from .validators import credit_code_error, credit_code_warning
 
 
 class UnitForm(StyledFormMixin, forms.ModelForm):
@@ -30,6 +30,14 @@ class UnitForm(StyledFormMixin, forms.ModelForm):
 
     def clean_credit_code(self):
         code = self.cleaned_data["credit_code"].strip().upper()
+        # The hard errors (length, charset, 18th check character) before anything else: the
+        # model validator would only run after clean(), which shows the overridable
+        # 17th-character warning first and, for a short code, cannot compute it at all.
+        error = credit_code_error(code) if code else None
+        if error:
+            # Unit.clean must see that a code was given, or it adds "必须填写" to the error.
+            self.instance.credit_code = code
+            raise forms.ValidationError(error)
         # The partial unique constraint reports as a non-field error; say it next to the field.
         if code and Unit.objects.exclude(pk=self.instance.pk).filter(credit_code=code).exists():
             raise forms.ValidationError("该统一社会信用代码已被其他单位使用")

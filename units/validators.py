@@ -50,7 +50,10 @@ def credit_code_error(code: str) -> str | None:
 
 
 def credit_code_warning(code: str) -> str | None:
-    """Some registered codes fail the organisation-code check; the office may override it."""
+    """Some registered codes fail the organisation-code check; the office may override it.
+    Only meaningful for a code that passed credit_code_error (18 characters)."""
+    if len(code) != 18:
+        return None
     org = code[8:16]
     if not all(ch.isdigit() or "A" <= ch <= "Z" for ch in org):
         return None

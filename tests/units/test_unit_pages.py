@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from tests import factories
 from units.models import Unit
+from units.validators import credit_code_error, credit_code_warning
 
 
 @pytest.mark.django_db
@@ -158,3 +159,44 @@ def test_yes_no_filters_read_chinese_and_keep_true_false_values(login, office, u
     assert '<option value="">全部</option>' in html
     legal = login(office).get(reverse("units:list"), {"is_illegal": "false"}).context["object_list"]
     assert illegal not in legal and unit_of_a in legal
+
+
+def _unit_data(fire_dept, **fields) -> dict:
+    data = {
+        "name": "鸿兴机械厂",
+        "category": factories.category("industrial").pk,
+        "area": factories.area().pk,
+        "address": "兴华南街1号",
+        "lead_department": fire_dept.pk,
+        "legal_rep": "李四",
+        "legal_rep_phone": "13800138000",
+        "status": "operating",
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("confirm", [False, True])
+def test_transposed_code_shows_the_18th_character_error_first(login, office, fire_dept, confirm):
+    # 91330100716105852F with its last two characters swapped: both check characters are wrong.
+    code = "9133010071610585F2"
+    assert credit_code_warning(code) is not None and credit_code_error(code) is not None
+    data = _unit_data(fire_dept, credit_code=code)
+    if confirm:
+        data["confirm_org_code"] = "on"
+    response = login(office).post(reverse("units:create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["credit_code"] == [credit_code_error(code)]
+    assert "第18位" in credit_code_error(code)
+    assert not Unit.objects.filter(name="鸿兴机械厂").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["123", "9133", "91330100716105852", "9133010071610585"])
+def test_short_credit_code_is_a_form_error_not_a_server_error(login, office, fire_dept, code):
+    response = login(office).post(reverse("units:create"), _unit_data(fire_dept, credit_code=code))
+    assert response.status_code == 200
+    assert response.context["form"].errors["credit_code"] == [
+        f"统一社会信用代码应为18位，当前为{len(code)}位"
+    ]
