@@ -1,13 +1,16 @@
 """Field forms on a 390×844 phone: what an inspector taps at the site must be readable and work."""
 
+import datetime
 import io
 import re
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from inspections.models import Campaign, Hazard
+from inspections import reminders
+from inspections.models import Bulletin, Campaign, Hazard, Notification
 from tests import factories
 from tests.browser.helpers import login, shot
 
@@ -159,3 +162,76 @@ def test_inspection_form_keeps_photos_after_a_failed_submit(
     hazard = Hazard.objects.get()
     assert hazard.status == Hazard.Status.REGISTERED
     assert hazard.photos.filter(kind="before").count() == 2
+
+
+def no_table_overflows(page: Page) -> None:
+    """Every table fits its box: nothing hides behind a sideways scroll on a 390px phone."""
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.table-responsive')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1)
+            .map(box => box.scrollWidth)"""
+    )
+    assert overflowing == [], f"tables wider than the phone: {overflowing}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def tap_over(page: Page, locator: Locator) -> None:
+    """A finger on the middle of `locator`, whatever lies on top of it (the row's cover)."""
+    locator.scroll_into_view_if_needed()
+    found = box(locator)
+    page.touchscreen.tap(found["x"] + found["width"] / 2, found["y"] + found["height"] / 2)
+
+
+def test_bulletin_list_and_reminder_fit_a_phone_and_ledger_rows_are_tappable(
+    phone_page: Page, live_url, office, inspector_a, unit_of_a
+):
+    today = timezone.localdate()
+    overdue = factories.hazard(unit_of_a, inspector_a, deadline=today - datetime.timedelta(days=3))
+    factories.hazard(unit_of_a, inspector_a, deadline=today + datetime.timedelta(days=1))
+    reminders.run_daily(today)
+    digest = Notification.objects.get(user=inspector_a, kind=Notification.Kind.DIGEST)
+    bulletin = Bulletin.objects.create(
+        title="区安全生产委员会办公室关于2026年11月安全生产隐患排查治理情况的通报",
+        period_start=datetime.date(2026, 11, 1),
+        period_end=datetime.date(2026, 11, 30),
+        status=Bulletin.Status.READY,
+        created_by=office,
+    )
+    phone = phone_page
+
+    login(phone, live_url, inspector_a.username)
+    phone.goto(f"{live_url}/notifications/{digest.pk}/")
+    overdue_row = phone.get_by_test_id("section-overdue").locator("tbody tr").first
+    expect(overdue_row).to_contain_text("逾期3天")
+    expect(overdue_row).to_contain_text(overdue.get_status_display())
+    no_table_overflows(phone)
+    shot(phone, "field-reminder-detail-phone")
+    # A tap anywhere on the row, here on the unit's name, opens the hazard.
+    with phone.expect_navigation():
+        tap_over(phone, overdue_row.get_by_text(unit_of_a.name))
+    assert phone.url == f"{live_url}/hazards/{overdue.pk}/"
+
+    phone.goto(f"{live_url}/hazards/")
+    row = phone.locator(f"tr[data-hazard='{overdue.pk}']")
+    with phone.expect_navigation():
+        tap_over(phone, row.get_by_text(overdue.description[:10]))
+    assert phone.url == f"{live_url}/hazards/{overdue.pk}/"
+    phone.goto(f"{live_url}/hazards/")
+    # The unit link in the row still leads to the unit.
+    with phone.expect_navigation():
+        phone.locator(f"tr[data-hazard='{overdue.pk}']").get_by_role(
+            "link", name=unit_of_a.name
+        ).tap()
+    assert phone.url == f"{live_url}/units/{unit_of_a.pk}/"
+
+    phone.context.clear_cookies()
+    login(phone, live_url, office.username)
+    phone.goto(f"{live_url}/bulletins/")
+    row = phone.locator(f"tr[data-bulletin='{bulletin.pk}']")
+    expect(row).to_contain_text("2026-11-01 至 2026-11-30")
+    expect(row).to_contain_text("待印发")
+    no_table_overflows(phone)
+    shot(phone, "field-bulletin-list-phone")
+    with phone.expect_navigation():
+        tap_over(phone, row.get_by_text("待印发"))
+    assert phone.url == f"{live_url}/bulletins/{bulletin.pk}/"
