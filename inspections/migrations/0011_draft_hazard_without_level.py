@@ -30,7 +30,7 @@ def restore_sqlite_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0009_change_seq_hazard_source"),
+        ("inspections", "0010_overdue_clock_indexes"),
     ]
 
     operations = [
