@@ -30,7 +30,7 @@ def restore_sqlite_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0010_overdue_clock_indexes"),
+        ("inspections", "0012_bulletin_adjustments"),
     ]
 
     operations = [
