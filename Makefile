@@ -12,14 +12,25 @@ RUN_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk f
 TEST_APT := $(RUN_APT) poppler-utils chromium
 
 DEV_ENV := DEBUG=1 PLAIN_STATIC=1
+# Read by anjian/settings.py when present (git-ignored, never in the Docker image), so that
+# `.venv/bin/python manage.py …` typed beside the demo uses the demo's settings.
+DEV_ENV_FILE := .env.dev
 
-.PHONY: run test lint bench system-run system-test venv migrate seed clean
+.PHONY: run test lint bench system-run system-test venv demo-db dev-env clean
 
-run: system-run venv
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+run: system-run venv demo-db
 	@echo "安检 正在运行：http://127.0.0.1:$(PORT)/  （Ctrl+C 退出）"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The demo database: migrated, demo data loaded once (seed_demo skips an already seeded one).
+demo-db: dev-env
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+
+dev-env:
+	@printf '%s\n' "# Written by make run for the local demo; settings read it only when present." \
+	  "# Variables set in the environment win. Not for production: delete it there." \
+	  $(DEV_ENV) > $(DEV_ENV_FILE)
 
 test: system-test venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -51,13 +62,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "安检 needs Python 3.11 (found %s); try PYTHON=python3.11" % sys.version.split()[0])'
 	@# Debian/Ubuntu ship the venv module (ensurepip) separately, as python3.11-venv.
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || APT_PACKAGES="python3.11-venv" sh -c "$$SYSTEM_DEPS"
+	@echo "首次运行：正在创建 $(VENV) 并安装依赖（约 2 分钟，之后只在 requirements 变化时重装）……"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts $(DEV_ENV_FILE)
 
 # Installs missing Debian packages when root; otherwise names the one command to run.
 define SYSTEM_DEPS

@@ -62,6 +62,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def read_env_file(path: Path) -> None:
+    """Fills variables the environment leaves unset from KEY=value lines.
+
+    `make run` writes DEV_ENV_FILE so that the README's `.venv/bin/python manage.py …` commands
+    see the same settings as the demo server beside them. The file is git-ignored and kept out
+    of the Docker image: a deploy never has it, so DEBUG stays off and SECRET_KEY required
+    there, and a variable set in the environment (DEBUG=0) always wins over the file."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}:{number}: expected NAME=value, got {line!r}")
+        os.environ.setdefault(name.strip(), value.strip())
+
+
+# ANJIAN_ENV_FILE= (empty) ignores the file, e.g. to try production settings on a demo checkout.
+DEV_ENV_FILE = os.environ.get("ANJIAN_ENV_FILE", str(BASE_DIR / ".env.dev"))
+if DEV_ENV_FILE and Path(DEV_ENV_FILE).is_file():
+    read_env_file(Path(DEV_ENV_FILE))
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
