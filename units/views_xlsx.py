@@ -1,18 +1,11 @@
 """Unit import (upload → preview → confirm), the import template and the unit-list export.
 
-Between preview and confirm the upload lives in MEDIA_ROOT/imports/<random token>.xlsx and only
-its token is kept, in the session: the rows never travel through the browser, and confirming
-re-reads and re-validates the file against the database as it is at that moment.
+The steps themselves (where the upload waits, the claim at confirm) are anjian/imports.py's,
+shared with the other imports.
 """
 
-import os
-import re
-import secrets
 import tempfile
-import time
-from pathlib import Path
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError
@@ -21,65 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anjian.forms import StyledFormMixin
+from anjian.imports import ImportUploadForm, PendingUpload
 
 from . import xlsx
 from .views import UnitListView, _require_unit_manager
 
-SESSION_KEY = "unit_import"
+PENDING = PendingUpload("unit_import")
 PREVIEW_ROWS = 100
 SHOWN_ISSUES = 500
-# Abandoned previews are removed on the next upload by anyone.
-STALE_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def _import_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _pending_path(request: HttpRequest) -> Path | None:
-    pending = request.session.get(SESSION_KEY) or {}
-    token = pending.get("token", "")
-    if not _TOKEN.match(token):
-        return None
-    return _import_dir() / f"{token}.xlsx"
-
-
-def _discard_pending(request: HttpRequest) -> None:
-    path = _pending_path(request)
-    if path is not None:
-        path.unlink(missing_ok=True)
-    request.session.pop(SESSION_KEY, None)
-
-
-def _remove_stale_uploads() -> None:
-    cutoff = time.time() - STALE_SECONDS
-    for path in _import_dir().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass
-
-
-class ImportUploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"文件过大（{upload.size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB，"
-                "请拆分后分批导入"
-            )
-        try:
-            xlsx.open_workbook(upload).close()
-        except xlsx.ImportFileError as exc:
-            raise forms.ValidationError(str(exc)) from None
-        upload.seek(0)
-        return upload
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,16 +29,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     _require_unit_manager(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        _discard_pending(request)
-        directory = _import_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        _remove_stale_uploads()
-        token = secrets.token_urlsafe(24)
-        upload = form.cleaned_data["file"]
-        with open(directory / f"{token}.xlsx", "xb") as target:
-            for chunk in upload.chunks():
-                target.write(chunk)
-        request.session[SESSION_KEY] = {"token": token, "filename": upload.name}
+        PENDING.store(request, form.cleaned_data["file"])
         return redirect("units:import_preview")
     return render(
         request,
@@ -112,7 +45,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 def _render_report(request, *, report=None, file_error="", token="", stale=False, filename=None):
     if filename is None:
-        filename = (request.session.get(SESSION_KEY) or {}).get("filename", "")
+        filename = PENDING.filename(request)
     context = {
         "filename": filename,
         "report": report,
@@ -134,39 +67,31 @@ def _render_report(request, *, report=None, file_error="", token="", stale=False
 @require_GET
 def import_preview(request: HttpRequest) -> HttpResponse:
     _require_unit_manager(request)
-    path = _pending_path(request)
-    if path is None or not path.exists():
-        request.session.pop(SESSION_KEY, None)
+    if not PENDING.exists(request):
         messages.info(request, "请先上传要导入的 Excel 文件")
         return redirect("units:import")
     try:
-        report = xlsx.analyse(path, max_rows=settings.IMPORT_MAX_ROWS)
+        report = xlsx.analyse(PENDING.path(request), max_rows=settings.IMPORT_MAX_ROWS)
     except xlsx.ImportFileError as exc:
-        _discard_pending(request)
-        return _render_report(request, file_error=str(exc))
-    return _render_report(request, report=report, token=request.session[SESSION_KEY]["token"])
+        filename = PENDING.filename(request)
+        PENDING.discard(request)
+        return _render_report(request, file_error=str(exc), filename=filename)
+    return _render_report(request, report=report, token=PENDING.token(request))
 
 
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     _require_unit_manager(request)
-    path = _pending_path(request)
-    token = (request.session.get(SESSION_KEY) or {}).get("token")
-    if path is None or request.POST.get("token") != token:
+    claimed = PENDING.claim(request, request.POST.get("token"))
+    if claimed is None:
         messages.warning(request, "该预览已失效（可能已导入，或之后又上传了其他文件），请重新上传")
         return redirect("units:import")
-    # Claiming by rename lets exactly one of two simultaneous confirms (a double click) proceed.
-    # (openpyxl insists on the .xlsx extension, hence the name.)
-    claimed = path.with_name(f"{path.stem}.importing.xlsx")
-    try:
-        os.rename(path, claimed)
-    except FileNotFoundError:
-        request.session.pop(SESSION_KEY, None)
+    if claimed is False:
         messages.warning(request, "该文件正在导入或已导入，请到单位列表查看")
         return redirect("units:list")
-    filename = request.session[SESSION_KEY].get("filename", "")
+    filename = claimed.filename
     try:
-        report = xlsx.import_units(claimed, max_rows=settings.IMPORT_MAX_ROWS)
+        report = xlsx.import_units(claimed.path, max_rows=settings.IMPORT_MAX_ROWS)
     except xlsx.ImportFileError as exc:
         return _render_report(request, file_error=str(exc), filename=filename)
     except IntegrityError:
@@ -176,8 +101,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             filename=filename,
         )
     finally:
-        claimed.unlink(missing_ok=True)
-        request.session.pop(SESSION_KEY, None)
+        claimed.path.unlink(missing_ok=True)
     if report.errors or not report.imported:
         return _render_report(request, report=report, stale=True, filename=filename)
     messages.success(request, f"已从“{filename}”导入 {report.imported} 家单位")

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from openpyxl.cell import WriteOnlyCell
+from anjian.spreadsheets import XLSX_CONTENT_TYPE, Column, Layout, cell_text, text_cell
 
 from ..models import Unit
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.header, *self.aliases)
-
+__all__ = ["COLUMNS", "LAYOUT", "XLSX_CONTENT_TYPE", "Column", "cell_text", "text_cell"]
 
 # Order = the template's and the export's column order. Aliases are headers offices really use.
 COLUMNS: tuple[Column, ...] = (
@@ -62,6 +46,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("is_illegal", "是否非法场所", ("非法场所", "是否黑窝点")),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+LAYOUT = Layout(COLUMNS, anchor="name")
 
 STATUS_WORDS = {
     **{label: value for value, label in Unit.Status.choices},
@@ -79,23 +64,3 @@ YES_WORDS = {"是", "y", "yes", "true", "1", "√", "非法"}
 NO_WORDS = {"否", "n", "no", "false", "0", "×", "合法"}
 
 EXAMPLE_PREFIX = "示例"
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def text_cell(sheet, value: Any) -> WriteOnlyCell:
-    """A write-only cell for `value` in which text is always text. openpyxl stores any string
-    starting with "=" as a formula; names, addresses and descriptions come from users and
-    imported files, and in the office's Excel they must stay data (formula injection)."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    return cell

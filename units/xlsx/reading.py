@@ -6,52 +6,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from openpyxl import load_workbook
+
+from anjian.spreadsheets import ImportFileError, Issue, Sheet, open_workbook
+from anjian.spreadsheets import read_sheet as read_layout
 
 from ..models import Area, Category, Department, Unit
 from ..validators import credit_code_warning
 from .columns import (
     COLUMN_BY_FIELD,
-    COLUMNS,
     EXAMPLE_PREFIX,
+    LAYOUT,
     NO_WORDS,
     STATUS_WORDS,
     YES_WORDS,
     cell_text,
 )
 
-# A 10 MB upload of XML compresses about 10:1; anything that unpacks far beyond that is a zip bomb.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-# Ledgers often carry a title line or two above the header row.
-HEADER_SEARCH_ROWS = 10
+__all__ = ["ImportFileError", "Issue", "Sheet", "analyse", "import_units", "open_workbook"]
+
 BULK_BATCH = 1000
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported; the message is Chinese and meant for the user."""
-
-
-@dataclass(frozen=True)
-class Issue:
-    row: int | None  # as Excel shows it; None for the whole file
-    column: str
-    message: str
-
-
-@dataclass
-class Sheet:
-    title: str
-    header_row: int
-    headers: dict[str, str]  # field -> the header text as written in the file
-    ignored: list[str]
-    rows: list[tuple[int, dict[str, Any]]]
 
 
 @dataclass
@@ -76,119 +54,8 @@ class ImportReport:
         return len({issue.row for issue in self.errors if issue.row is not None})
 
 
-def _normalize_header(value: Any) -> str:
-    text = re.sub(r"\s+", "", cell_text(value))
-    return text.replace("(", "（").replace(")", "）").strip("*＊:：")
-
-
-_HEADER_INDEX = {_normalize_header(name): c.field for c in COLUMNS for name in c.names}
-
-
-def _field_for_header(text: str) -> str | None:
-    if text in _HEADER_INDEX:
-        return _HEADER_INDEX[text]
-    # "统一社会信用代码（18位）", "联系电话（手机）": a hint in brackets after a known header.
-    stem = re.sub(r"（[^（）]*）$", "", text)
-    return _HEADER_INDEX.get(stem)
-
-
-def open_workbook(source: str | IO[bytes]):
-    """Opens a real .xlsx read-only, or raises ImportFileError saying what the file is instead."""
-    if hasattr(source, "seek"):
-        source.seek(0)
-        head = source.read(8)
-        source.seek(0)
-    else:
-        with open(source, "rb") as fh:
-            head = fh.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传"
-        )
-    if not head.startswith(b"PK"):
-        raise ImportFileError(
-            "文件不是 Excel .xlsx 格式（不支持 .xls、.csv、.et 等），请在 Excel 中另存为 .xlsx 后再上传"
-        )
-    try:
-        with zipfile.ZipFile(source) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if hasattr(source, "seek"):
-            source.seek(0)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise ImportFileError("文件解压后内容过大，请拆分为多个文件分批导入")
-        return load_workbook(source, read_only=True, data_only=True)
-    except ImportFileError:
-        raise
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise ImportFileError(
-            "无法读取该文件：它不是有效的 Excel .xlsx 文件或已损坏，请在 Excel 中另存为 .xlsx 后再上传"
-        ) from None
-
-
-def _find_header(rows: Iterator[tuple]) -> tuple[int, dict[str, str], dict[str, int], list[str]]:
-    """The first row within HEADER_SEARCH_ROWS that names 单位名称 and two more known columns."""
-    for number, values in enumerate(rows, start=1):
-        if number > HEADER_SEARCH_ROWS:
-            break
-        headers: dict[str, str] = {}
-        positions: dict[str, int] = {}
-        ignored: list[str] = []
-        duplicates: list[str] = []
-        for index, value in enumerate(values):
-            text = _normalize_header(value)
-            if not text:
-                continue
-            found = _field_for_header(text)
-            if found is None:
-                ignored.append(cell_text(value))
-            elif found in headers:
-                duplicates.append(
-                    f"“{headers[found]}”与“{cell_text(value)}”都表示“{COLUMN_BY_FIELD[found].header}”"
-                )
-            else:
-                headers[found] = cell_text(value)
-                positions[found] = index
-        if "name" in headers and len(headers) >= 3:
-            if duplicates:
-                raise ImportFileError(f"第{number}行表头有重复的列：{'；'.join(duplicates)}")
-            missing = [c.header for c in COLUMNS if c.required and c.field not in headers]
-            if missing:
-                raise ImportFileError(
-                    f"第{number}行表头缺少必需的列：{'、'.join(missing)}（可下载导入模板对照）"
-                )
-            return number, headers, positions, ignored
-    raise ImportFileError(
-        f"前{HEADER_SEARCH_ROWS}行中没有找到表头（至少应包含“单位名称”等列），请使用导入模板"
-    )
-
-
 def read_sheet(source: str | IO[bytes], *, max_rows: int) -> Sheet:
-    """The first visible sheet's data rows as {field: raw cell value}, numbered as in Excel."""
-    workbook = open_workbook(source)
-    try:
-        worksheet = workbook.active or workbook.worksheets[0]
-        # Some generators write a wrong <dimension>; read to the real end instead.
-        worksheet.reset_dimensions()
-        rows = worksheet.iter_rows(values_only=True)
-        header_row, headers, positions, ignored = _find_header(rows)
-        data: list[tuple[int, dict[str, Any]]] = []
-        for number, values in enumerate(rows, start=header_row + 1):
-            cells = {f: values[i] if i < len(values) else None for f, i in positions.items()}
-            # Ledgers often number blank rows in advance (序号 1…100): such a row is still empty.
-            if not any(cell_text(v) for v in cells.values()):
-                continue
-            if len(data) >= max_rows:
-                raise ImportFileError(f"数据超过{max_rows}行的上限，请拆分为多个文件分批导入")
-            data.append((number, cells))
-        return Sheet(
-            title=worksheet.title,
-            header_row=header_row,
-            headers=headers,
-            ignored=ignored,
-            rows=data,
-        )
-    finally:
-        workbook.close()
+    return read_layout(source, LAYOUT, max_rows=max_rows)
 
 
 # --- validating ---------------------------------------------------------------------------
