@@ -15,6 +15,7 @@ from units.models import Department
 from .forms_inspections import MAX_PHOTOS_PER_HAZARD
 from .models import Hazard
 from .photos import check_request_pixels
+from .workdays import add_working_days, working_days_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -109,6 +110,12 @@ class AssignForm(ActionForm):
         # The workflow accepts past dates (history imports); a person assigning today may not.
         elif data.get("deadline") and data["deadline"] < timezone.localdate():
             self.add_error("deadline", "整改期限不能早于今天")
+        elif data.get("working_days") and not data.get("deadline"):
+            # The same count workflow.assign makes, so the warning names the date it would set.
+            today = timezone.localdate()
+            problem = working_days_problem(today, add_working_days(today, data["working_days"]))
+            if problem:
+                self.add_error("working_days", problem)
         return data
 
 

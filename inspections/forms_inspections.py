@@ -18,7 +18,7 @@ from units.models import Area, Category, Department, Unit, User
 
 from .models import Campaign, Hazard, Inspection
 from .photos import check_request_pixels, prepare_photo
-from .workdays import add_working_days
+from .workdays import add_working_days, working_days_problem
 
 MAX_PHOTOS_PER_HAZARD = 9
 LOGGING_ROLES = (User.Role.INSPECTOR, User.Role.OFFICE, User.Role.ADMIN)
@@ -219,6 +219,9 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
             self.add_error("deadline_working_days", "整改期限请填日期或工作日数，二选一")
         elif working_days and self.inspection_date:
             cleaned["deadline"] = deadline = add_working_days(self.inspection_date, working_days)
+            problem = working_days_problem(self.inspection_date, deadline)
+            if problem:
+                self.add_error("deadline_working_days", problem)
         if deadline and self.inspection_date and deadline < self.inspection_date:
             self.add_error("deadline", "整改期限不能早于检查日期")
         if self.unit is not None and not self.unit.is_illegal and cleaned.get("disposal"):

@@ -53,6 +53,31 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
 
 def calendar_known(year: int) -> bool:
     """Whether holidays for `year` are known (package or office entries)."""
-    if CalendarDay.objects.filter(date__year=year).exists():
+    if _package_is_workday(datetime.date(year, 1, 1)) is not None:
         return True
-    return _package_is_workday(datetime.date(year, 1, 1)) is not None
+    return CalendarDay.objects.filter(date__year=year).exists()
+
+
+def uncovered_years(start: datetime.date, end: datetime.date) -> list[int]:
+    """The years from `start` to `end` whose holidays nobody has entered."""
+    return [year for year in range(start.year, end.year + 1) if not calendar_known(year)]
+
+
+def working_days_problem(start: datetime.date, deadline: datetime.date) -> str | None:
+    """The message for a form's working-days field when the count ran through a year the
+    calendar does not cover: counted Mon–Fri, the deadline may be days off (春节, 国庆)."""
+    missing = uncovered_years(start, deadline)
+    if not missing:
+        return None
+    years = "、".join(f"{year}年" for year in missing)
+    return (
+        f"{years}节假日安排尚未录入，按工作日计算的期限（{deadline:%Y-%m-%d}）可能不准确："
+        "请改填具体日期，或请管理员先在“节假日/调休”中录入该年的放假安排"
+    )
+
+
+def years_to_enter(today: datetime.date) -> list[int]:
+    """For the office's home page: this year if missing, and next year from October on, when
+    deadlines given now start to run into it (the State Council publishes it in Nov–Dec)."""
+    years = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+    return [year for year in years if not calendar_known(year)]

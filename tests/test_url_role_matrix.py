@@ -229,6 +229,9 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     **_admin_model("units_department", "department"),
     **_admin_model("units_category", "category"),
     **_admin_model("units_unit", "unit"),
+    **_admin_model("inspections_calendarday", "calendar_day"),
+    "admin:inspections_calendarday_import": Case(get=STAFF, post=STAFF),
+    "admin:inspections_calendarday_import_template": Case(get=STAFF, post=STAFF),
     # Clients are revoked, never deleted; the call log is read-only.
     **_admin_model(
         "api_apiclient",

@@ -79,6 +79,7 @@ def build() -> dict[str, object]:
     from inspections.models import (
         Accident,
         Bulletin,
+        CalendarDay,
         Campaign,
         EnforcementAction,
         ExportJob,
@@ -209,6 +210,9 @@ def build() -> dict[str, object]:
         "department": fire,
         "category": unit.category,
         "group": Group.objects.create(name="matrix"),
+        "calendar_day": CalendarDay.objects.create(
+            date=datetime.date(2099, 1, 1), is_workday=False, note="元旦"
+        ),
     }
 
 

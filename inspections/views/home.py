@@ -10,6 +10,7 @@ from units.models import Unit
 from ..filters import ledger_base_queryset
 from ..forms_inspections import may_log_inspections
 from ..models import Bulletin, Hazard, Inspection, overdue_q
+from ..workdays import years_to_enter
 
 
 def home(request):
@@ -33,7 +34,21 @@ def home(request):
     if inspection_card:
         # First: logging an inspection is what an inspector comes for.
         context["home_cards"].insert(0, inspection_card)
+    calendar_card = calendar_home_card(request.user)
+    if calendar_card:
+        # First of all: until it is entered, working-day deadlines into that year are refused.
+        context["home_cards"].insert(0, calendar_card)
     return render(request, "home.html", context)
+
+
+def calendar_home_card(user) -> dict | None:
+    """For the office: the years whose 放假安排 nobody has entered yet."""
+    if not user.is_office:
+        return None
+    years = years_to_enter(timezone.localdate())
+    if not years:
+        return None
+    return {"template": "inspections/calendar_home_card.html", "years": years}
 
 
 def ledger_home_card(user) -> dict | None:
