@@ -243,6 +243,8 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 # Rows per unit-import file: a preview lists every bad row, so one upload stays reviewable.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+# Hazard ledgers with more confirmed rows than this are imported by a worker (progress page).
+IMPORT_INLINE_MAX_ROWS = env_int("IMPORT_INLINE_MAX_ROWS", 2000)
 
 # Security: secure by default when DEBUG is off; a plain-HTTP intranet may turn HTTPS off explicitly.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)

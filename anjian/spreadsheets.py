@@ -129,6 +129,19 @@ class Layout:
                 positions[found] = index
         return headers, positions, ignored, duplicates
 
+    def _is_second_header(self, values: tuple, positions: dict[str, int]) -> bool:
+        """Below a header: every cell under a found column is blank (merged down) or itself a
+        known header, and at least one known header names a new field."""
+        known = {}
+        for index, value in enumerate(values):
+            text = normalize_header(value)
+            if text:
+                known[index] = self.field_for_header(text)
+        for index in positions.values():
+            if index in known and known[index] is None:
+                return False
+        return any(f is not None and f not in positions for f in known.values())
+
     def find_header(self, rows: Iterator[tuple]) -> tuple[int, dict, dict, list, tuple | None]:
         """(header row, headers, positions, ignored, first data row if already read).
 
@@ -143,17 +156,19 @@ class Layout:
             if self.anchor not in headers or len(headers) < self.min_known:
                 continue
             following = next(rows, None)
-            if following is not None:
+            if following is not None and self._is_second_header(following, positions):
                 below, below_positions, below_ignored, _ = self._known(following)
-                taken = set(positions.values())
-                merged_down = all(i >= len(following) or not cell_text(following[i]) for i in taken)
-                new = {f: i for f, i in below_positions.items() if f not in headers}
-                if merged_down and new and not set(new.values()) & taken:
-                    for field_name, index in new.items():
-                        headers[field_name] = below[field_name]
-                        positions[field_name] = index
-                    ignored += below_ignored
-                    number, following = number + 1, None
+                # A sub-header names its column more precisely than the group above it
+                # ("整改情况" over "状态 | 完成日期").
+                for field_name, index in below_positions.items():
+                    for old in [f for f, i in positions.items() if i == index]:
+                        del headers[old], positions[old]
+                    if field_name in headers:
+                        continue
+                    headers[field_name] = below[field_name]
+                    positions[field_name] = index
+                ignored += below_ignored
+                number, following = number + 1, None
             if duplicates:
                 raise ImportFileError(f"第{number}行表头有重复的列：{'；'.join(duplicates)}")
             missing = [c.header for c in self.columns if c.required and c.field not in headers]

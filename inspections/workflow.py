@@ -7,6 +7,7 @@ checks the permission table, changes the hazard and writes exactly one HazardEve
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -323,6 +324,122 @@ def _register_reported(*, actor, unit, key: dict, note: str, **fields) -> Hazard
         data={"external_source": key["external_source"], "external_id": key["external_id"]},
     )
     return hazard
+
+
+# --- history import ---------------------------------------------------------------------------
+
+# Hazard.external_source of imported ledger rows; not a slug, so no API client can own it.
+IMPORT_SOURCE = "台账导入"
+_IMPORT_BATCH = 1000
+
+
+@dataclass
+class ImportedHazard:
+    """One validated row of an office's old ledger (inspections/ledger_import)."""
+
+    unit: Unit
+    key: str  # unique per imported row: re-importing the file finds it
+    row: int
+    sheet_number: str
+    closed: bool
+    fields: dict  # Hazard fields: found_on, description, …, lead_department, deadline
+    record: dict  # the ledger's own facts the 导入 event keeps (排查人, 验收人, dates, 备注)
+
+
+def _local_noon(day: datetime.date) -> datetime.datetime:
+    # A date-only ledger fact as a moment that reads as the same date in Asia/Shanghai.
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def enter_imported_hazards(*, actor, entries: list[ImportedHazard], filename: str) -> list[Hazard]:
+    """历史导入: hazards that exist already on paper enter where the ledger says they are —
+    open ones 已交办 with their deadline (kept as the original deadline, so overdue follows as
+    usual), done ones 已销号 with their dates. Each gets a carrier inspection of kind 历史导入
+    (one per unit, date and department) and exactly one 导入 event naming the file and row.
+    Numbers are reserved per year in one locked step. The caller's transaction holds it all."""
+    if not actor.is_office:
+        raise NotAllowed("只有安委办可以导入历史隐患台账")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enter_imported_hazards must run inside the import's transaction")
+    now = timezone.now()
+    carriers: dict[tuple, Inspection] = {}
+    for entry in entries:
+        group = (entry.unit.pk, entry.fields["found_on"], entry.fields["lead_department"].pk)
+        if group not in carriers:
+            carriers[group] = Inspection(
+                unit=entry.unit,
+                department=entry.fields["lead_department"],
+                created_by=actor,
+                date=entry.fields["found_on"],
+                kind=Inspection.Kind.HISTORY,
+                summary=f"历史台账导入：{filename}"[:500],
+                status=Inspection.Status.SUBMITTED,
+                submitted_at=now,
+            )
+    Inspection.objects.bulk_create(carriers.values(), batch_size=_IMPORT_BATCH)
+    Inspection.inspectors.through.objects.bulk_create(
+        [
+            Inspection.inspectors.through(inspection_id=carrier.pk, user_id=actor.pk)
+            for carrier in carriers.values()
+        ],
+        batch_size=_IMPORT_BATCH,
+    )
+    by_year: dict[int, list[ImportedHazard]] = {}
+    for entry in entries:
+        by_year.setdefault(entry.fields["found_on"].year, []).append(entry)
+    numbers: dict[int, str] = {}
+    for year in sorted(by_year):
+        values = YearSequence.reserve("hazard", year, len(by_year[year]))
+        for entry, seq in zip(by_year[year], values, strict=True):
+            numbers[id(entry)] = f"YH-{year}-{seq:06d}"
+    hazards = []
+    for entry in entries:
+        fields = entry.fields
+        group = (entry.unit.pk, fields["found_on"], fields["lead_department"].pk)
+        hazard = Hazard(
+            inspection=carriers[group],
+            unit=entry.unit,
+            number=numbers[id(entry)],
+            year=fields["found_on"].year,
+            external_source=IMPORT_SOURCE,
+            external_id=entry.key,
+            original_deadline=fields["deadline"],
+            status=S.CLOSED if entry.closed else S.ASSIGNED,
+            version=1,
+            **fields,
+        )
+        if hazard.is_major:
+            # 五落实 as far as the ledger states it; the rest is completed later, as events.
+            hazard.plan_responsible = hazard.responsible_person
+            hazard.plan_measures = hazard.measures
+            hazard.plan_deadline = hazard.deadline
+        if entry.closed:
+            done_on = entry.record["done_on"] or entry.record["closed_on"]
+            hazard.reported_done_at = _local_noon(datetime.date.fromisoformat(done_on))
+            hazard.closed_at = _local_noon(datetime.date.fromisoformat(entry.record["closed_on"]))
+        hazards.append(hazard)
+    Hazard.objects.bulk_create(hazards, batch_size=_IMPORT_BATCH)
+    HazardEvent.objects.bulk_create(
+        [
+            HazardEvent(
+                hazard=hazard,
+                actor=actor,
+                action=A.IMPORT,
+                from_status="",
+                to_status=hazard.status,
+                note=f"历史台账导入：{filename} 第{entry.row}行"[:500],
+                data={
+                    "file": filename,
+                    "row": entry.row,
+                    "sheet_number": entry.sheet_number,
+                    **{k: v for k, v in entry.record.items() if v},
+                },
+            )
+            for hazard, entry in zip(hazards, entries, strict=True)
+        ],
+        batch_size=_IMPORT_BATCH,
+    )
+    return hazards
 
 
 # --- triage by the office --------------------------------------------------------------------

@@ -121,6 +121,12 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "hazard_list":                   Case(get=ALL, post=NOT_ALLOWED),
     "hazard_export":                 Case(get=ALL, post=ALL),
     # An export is its requester's alone, whoever else may see the ledger.
+    "hazard_import":                 Case(get=OFFICE, post=OFFICE),
+    "hazard_import_preview":         Case(get="302 403 403 403 302 403 403 302", post="302 403 403 403 302 403 403 302"),
+    "hazard_import_confirm":         Case(get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "hazard_import_template":        Case(get=OFFICE, post=NOT_ALLOWED),
+    # The job (file name, errors) is its importer's own: another office user gets 404.
+    "hazard_import_job":             Case("import_job", get="302 403 403 403 200 403 403 404", post=NOT_ALLOWED),
     "hazard_export_job":             Case("export", get=OWNER, post=NOT_ALLOWED),
     "hazard_export_download":        Case("export", get=OWNER, post=NOT_ALLOWED),
     # registry

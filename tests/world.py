@@ -83,6 +83,7 @@ def build() -> dict[str, object]:
         Campaign,
         EnforcementAction,
         ExportJob,
+        ImportJob,
         Inspection,
         Notification,
     )
@@ -210,6 +211,7 @@ def build() -> dict[str, object]:
         "department": fire,
         "category": unit.category,
         "group": Group.objects.create(name="matrix"),
+        "import_job": ImportJob.objects.create(user=office, filename="台账.xlsx"),
         "calendar_day": CalendarDay.objects.create(
             date=datetime.date(2099, 1, 1), is_workday=False, note="元旦"
         ),

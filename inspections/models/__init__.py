@@ -11,6 +11,7 @@ from .hazards import (
     YearSequence,
     overdue_q,
 )
+from .imports import ImportJob
 from .notifications import Notification, Reminder, ReminderRun
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Hazard",
     "HazardEvent",
     "HazardPhoto",
+    "ImportJob",
     "Inspection",
     "Notification",
     "Reminder",

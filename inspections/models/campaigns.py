@@ -76,9 +76,11 @@ class Inspection(models.Model):
         # self-inspection (企业自查) or a report received from another system (e.g. 12345).
         SELF = "self", "企业自查"
         EXTERNAL = "external", "外部报送"
+        # The carrier of hazards brought in from an office's old Excel ledger.
+        HISTORY = "history", "历史导入"
 
     # Kinds done by inspectors: what inspection counts and coverage in statistics mean.
-    NOT_BY_INSPECTORS = (Kind.SELF, Kind.EXTERNAL)
+    NOT_BY_INSPECTORS = (Kind.SELF, Kind.EXTERNAL, Kind.HISTORY)
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"

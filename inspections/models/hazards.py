@@ -36,6 +36,16 @@ class YearSequence(models.Model):
         seq.save(update_fields=["last"])
         return seq.last
 
+    @classmethod
+    def reserve(cls, name: str, year: int, count: int) -> range:
+        """`count` consecutive values at once (a bulk import), under the same row lock."""
+        cls.objects.bulk_create([cls(name=name, year=year)], ignore_conflicts=True)
+        seq = cls.objects.select_for_update().get(name=name, year=year)
+        first = seq.last + 1
+        seq.last += count
+        seq.save(update_fields=["last"])
+        return range(first, seq.last + 1)
+
 
 class HazardQuerySet(models.QuerySet):
     def visible_to(self, user) -> "HazardQuerySet":
@@ -426,6 +436,7 @@ class HazardEvent(models.Model):
         ESCALATE = "escalate", "督办"
         PLAN = "plan", "治理方案"
         COMMENT = "comment", "备注"
+        IMPORT = "import", "导入"
 
     hazard = models.ForeignKey(
         Hazard, verbose_name="隐患", on_delete=models.PROTECT, related_name="events"

@@ -75,6 +75,7 @@ class Notification(models.Model):
         DIGEST = "digest", "每日提醒"
         BULLETIN = "bulletin", "通报"
         EXPORT = "export", "导出完成"
+        IMPORT = "import", "导入结果"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -140,6 +140,15 @@ def _messages(error: ValidationError) -> list[str]:
     return ["必填项为空" if e.code in codes else m for e in error.error_list for m in e.messages]
 
 
+# Other imports (hazard ledgers) resolve the same names the same way.
+Lookups = _Lookups
+
+
+def resolve_lookup(lookups: _Lookups, kind: str, text: str) -> tuple[Any, str | None]:
+    """(object, None) or (None, the Chinese reason); kind: category, area or lead_department."""
+    return _resolve(lookups, kind, text)
+
+
 def validate(sheet: Sheet) -> ImportReport:
     """Every problem of every row, with the file's own header; the units to create if none."""
     report = ImportReport(sheet=sheet)
