@@ -56,6 +56,21 @@ def _claimable(now: datetime.datetime) -> Q:
     )
 
 
+def stuck_jobs(now: datetime.datetime) -> list[int]:
+    """For the sweeper: jobs pending for a whole sweep (their message never reached a worker)
+    or running with a stopped heartbeat (their worker died; its transaction rolled back)."""
+    waited = now - datetime.timedelta(seconds=settings.SWEEP_SECONDS)
+    pending = Q(status=ImportJob.Status.PENDING, created_at__lt=waited)
+    stale = Q(status=ImportJob.Status.RUNNING) & ~Q(
+        heartbeat_at__gte=now - datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    )
+    return list(
+        ImportJob.objects.filter(pending | stale)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
 def run_import_job(job_id: int) -> None:
     now = timezone.now()
     claimed = (
@@ -105,9 +120,15 @@ def run_import_job(job_id: int) -> None:
             "issues": [[i.row, i.column, i.message] for i in report.errors[:MAX_ISSUES]],
             "status": ImportJob.Status.FAILED if report.errors else ImportJob.Status.DONE,
         }
-    path.unlink(missing_ok=True)
     with transaction.atomic():
-        ImportJob.objects.filter(pk=job.pk).update(file="", finished_at=timezone.now(), **outcome)
+        # A run taken over as dead may still have finished first: its result stands.
+        updated = (
+            ImportJob.objects.filter(pk=job.pk)
+            .exclude(status=ImportJob.Status.DONE)
+            .update(file="", finished_at=timezone.now(), **outcome)
+        )
+        if not updated:
+            return
         if outcome["status"] == ImportJob.Status.DONE:
             _notify(
                 job,
@@ -118,6 +139,7 @@ def run_import_job(job_id: int) -> None:
             )
         else:
             _notify(job, "隐患台账未导入", "导入前重新校验发现问题，未导入任何隐患，请查看原因。")
+    path.unlink(missing_ok=True)
 
 
 def _notify(job: ImportJob, title: str, body: str) -> None:

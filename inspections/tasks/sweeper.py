@@ -6,8 +6,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from inspections import exports, reminders
+from inspections.ledger_import import jobs as import_jobs
 
 from . import exports as export_tasks
+from . import imports as import_tasks
 from .reminders import enqueue_digest_email
 
 
@@ -18,4 +20,8 @@ def sweep() -> dict:
     for job_id in jobs:
         export_tasks.enqueue(job_id)
     result["exports"] = len(jobs)
+    imports = import_jobs.stuck_jobs(timezone.now())
+    for job_id in imports:
+        import_tasks.enqueue(job_id)
+    result["imports"] = len(imports)
     return result

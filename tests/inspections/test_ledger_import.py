@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from anjian.spreadsheets import parse_amount, parse_date
 from inspections import workflow
+from inspections.ledger_import import jobs
 from inspections.ledger_import.reading import analyse
-from inspections.models import Hazard, HazardEvent, Inspection
+from inspections.models import Hazard, HazardEvent, ImportJob, Inspection, Notification
 from tests import factories
 from units.models import Unit
 from units.validators import make_credit_code
@@ -404,3 +405,62 @@ def test_two_columns_meaning_the_same_are_refused_naming_both(db, tmp_path):
 
     with pytest.raises(ImportFileError, match="都表示“隐患描述”"):
         analyse(str(path), create_units=False, max_rows=10)
+
+
+# --- the background job, as a plain function --------------------------------------------------
+
+
+def _queued_job(office, content: bytes, tmp_path) -> ImportJob:
+    target = tmp_path / "imports" / "jobs" / "queued.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return ImportJob.objects.create(
+        user=office, filename="大台账.xlsx", file="imports/jobs/queued.xlsx", options={}
+    )
+
+
+def test_job_imports_once_however_often_it_runs_and_notifies(office, mall, plant, tmp_path):
+    job = _queued_job(office, ledger_xlsx([open_row(mall), done_row(plant)]), tmp_path)
+    jobs.run_import_job(job.pk)
+    jobs.run_import_job(job.pk)  # a redelivered message finds the job done
+    job.refresh_from_db()
+    assert (job.status, job.imported, job.total, job.done) == (ImportJob.Status.DONE, 2, 2, 2)
+    assert Hazard.objects.count() == 2
+    assert not (tmp_path / "imports" / "jobs" / "queued.xlsx").exists() and job.file == ""
+    (note,) = Notification.objects.filter(user=office, kind=Notification.Kind.IMPORT)
+    assert note.link == reverse("hazard_import_job", args=[job.pk]) and "2条" in note.title
+
+
+def test_job_that_finds_the_file_invalid_imports_nothing_and_lists_why(
+    login, office, mall, tmp_path
+):
+    rows = [open_row(mall), open_row(mall, description="", level="")]
+    job = _queued_job(office, ledger_xlsx(rows), tmp_path)
+    jobs.run_import_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and Hazard.objects.count() == 0
+    assert [6, "存在问题", "必填项为空"] in job.issues
+    html = login(office).get(reverse("hazard_import_job", args=[job.pk])).content.decode()
+    assert 'data-testid="import-failed"' in html and "必填项为空" in html
+    assert Notification.objects.get(kind=Notification.Kind.IMPORT).title == "隐患台账未导入"
+
+
+def test_sweeper_resends_lost_and_abandoned_import_jobs(office, settings, tmp_path):
+    now = timezone.now()
+    lost = ImportJob.objects.create(user=office, filename="a.xlsx")
+    fresh = ImportJob.objects.create(user=office, filename="b.xlsx")
+    dead = ImportJob.objects.create(
+        user=office,
+        filename="c.xlsx",
+        status=ImportJob.Status.RUNNING,
+        heartbeat_at=now - datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS + 5),
+    )
+    alive = ImportJob.objects.create(
+        user=office, filename="d.xlsx", status=ImportJob.Status.RUNNING, heartbeat_at=now
+    )
+    ImportJob.objects.filter(pk=lost.pk).update(
+        created_at=now - datetime.timedelta(seconds=settings.SWEEP_SECONDS + 5)
+    )
+    stuck = jobs.stuck_jobs(now)
+    assert lost.pk in stuck and dead.pk in stuck
+    assert fresh.pk not in stuck and alive.pk not in stuck
