@@ -140,3 +140,18 @@ def registered_hazard(unit_obj: Unit, by: User, **fields):
     workflow.submit_inspection(inspection_id=insp.pk, actor=by)
     hazard.refresh_from_db()
     return hazard
+
+
+def next_years_holidays_entered() -> None:
+    """Marks next year's 元旦 as entered: a count of working days from today then never runs
+    into a year the holiday calendar lacks (the forms refuse that), whatever today is."""
+    import datetime
+
+    from django.utils import timezone
+
+    from inspections.models import CalendarDay
+
+    year = timezone.localdate().year + 1
+    CalendarDay.objects.get_or_create(
+        date=datetime.date(year, 1, 1), defaults={"is_workday": False, "note": "元旦"}
+    )
