@@ -19,6 +19,7 @@ from units.search import (
     is_postgresql,
 )
 
+from . import queues
 from .models import Campaign, Hazard, overdue_q
 
 # Derived statuses: not stored, computed from the status and the deadline.
@@ -93,10 +94,24 @@ class HazardFilter(StyledFilterSet):
     listed = django_filters.ChoiceFilter(
         label="挂牌督办", choices=YES_CHOICES, method="filter_listed"
     )
+    # A work queue of the home page (inspections/queues.py); hidden, shown as a heading.
+    queue = django_filters.ChoiceFilter(
+        label="待办", choices=queues.CHOICES, method="filter_queue", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Hazard
         fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Queues depend on who asks (their department, their own reports and requests).
+        self.user = user or getattr(self.request, "user", None)
+
+    def filter_queue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value or self.user is None:
+            return queryset
+        return queryset.filter(queues.condition(value, self.user))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -196,7 +211,7 @@ def ledger_base_queryset(user) -> QuerySet:
 
 def ledger_queryset(user, params) -> tuple[HazardFilter, QuerySet]:
     """The ledger exactly as /hazards/?params shows it, in the same order (the export uses it)."""
-    filterset = HazardFilter(params or None, queryset=ledger_base_queryset(user))
+    filterset = HazardFilter(params or None, queryset=ledger_base_queryset(user), user=user)
     return filterset, ledger_order(
         filterset.qs, ledger_sort(params.get("sort") if params else None)
     )

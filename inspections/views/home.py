@@ -1,20 +1,35 @@
-"""The home page `/` and its cards: what each role comes to the site for."""
+"""The home page `/` and its cards: what each role comes to the site for.
 
-from django.db.models import Count, Q
+First comes 我的待办 (`my_work`): the work queues of the user's role, each with its count
+linking to the list behind it and its first rows, overdue or oldest first."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from units.models import Unit
+from units.models import Unit, User
+from units.views_xlsx import pending_import_filename
 
+from .. import queues
 from ..filters import ledger_base_queryset
-from ..forms_inspections import may_log_inspections
-from ..models import Bulletin, Hazard, Inspection, overdue_q
+from ..forms_inspections import InspectionFilter, may_log_inspections
+from ..models import Bulletin, DeadlineExtension, Hazard, HazardEvent, Inspection, overdue_q
 from ..workdays import years_to_enter
+
+# Rows shown under each queue; its link lists them all.
+QUEUE_ROWS = 5
 
 
 def home(request):
-    context = {"unit_count": Unit.objects.visible_to(request.user).count(), "home_cards": []}
+    context = {
+        "unit_count": Unit.objects.visible_to(request.user).count(),
+        "home_cards": [],
+        "my_work": my_work(request),
+    }
     ledger_card = ledger_home_card(request.user)
     if ledger_card:
         context["home_cards"].append(ledger_card)
@@ -31,8 +46,10 @@ def home(request):
     else:
         context["home_cards"].append(dashboard_card)
     inspection_card = inspection_home_card(request.user)
-    if inspection_card:
-        # First: logging an inspection is what an inspector comes for.
+    if inspection_card and request.user.role == User.Role.INSPECTOR:
+        # Above the queues: logging an inspection is what an inspector in the field comes for.
+        context["first_card"] = inspection_card
+    elif inspection_card:
         context["home_cards"].insert(0, inspection_card)
     calendar_card = calendar_home_card(request.user)
     if calendar_card:
@@ -99,3 +116,159 @@ def inspection_home_card(user) -> dict | None:
         return None
     drafts = Inspection.objects.filter(created_by=user, status=Inspection.Status.DRAFT).count()
     return {"template": "inspections/inspection_home_card.html", "may_log": True, "drafts": drafts}
+
+
+# --- 我的待办 ------------------------------------------------------------------------------------
+
+
+def queue_url(key: str) -> str:
+    order = "deadline" if queues.QUEUES[key].order[0] == "deadline" else "found_on"
+    return f"{reverse('hazard_list')}?{urlencode({'queue': key, 'sort': order})}"
+
+
+def _deadline_note(hazard: Hazard, today: datetime.date) -> tuple[str, str]:
+    """(text, badge colour): 逾期N天 / 今天到期 / 剩N天 on a running clock; otherwise how long
+    it has waited in its current state (since its last event)."""
+    if not hazard.deadline or hazard.status not in Hazard.CLOCK_STATUSES:
+        since = hazard.last_action_at
+        if since is None:
+            return "", ""
+        waited = (today - timezone.localdate(since)).days
+        return (f"已等{waited}天", "secondary") if waited > 0 else ("今天", "light")
+    days = (hazard.deadline - today).days
+    if days < 0:
+        return f"逾期{-days}天", "danger"
+    if days == 0:
+        return "今天到期", "warning"
+    return f"剩{days}天", "warning" if days <= 3 else "secondary"
+
+
+def _hazard_queues(user, keys: tuple[str, ...], today: datetime.date) -> list[dict]:
+    """One query for every count, then one per non-empty queue for its first rows."""
+    if not keys:
+        return []
+    base = ledger_base_queryset(user)
+    conditions = {key: queues.condition(key, user, today) for key in keys}
+    counts = base.aggregate(
+        **{key: Count("pk", filter=condition) for key, condition in conditions.items()}
+    )
+    last_event = HazardEvent.objects.filter(hazard=OuterRef("pk")).order_by("-created_at", "-id")
+    sections = []
+    for key in keys:
+        queue = queues.QUEUES[key]
+        rows = []
+        if counts[key]:
+            queryset = base.filter(conditions[key]).annotate(
+                last_action=Subquery(last_event.values("action")[:1]),
+                last_action_at=Subquery(last_event.values("created_at")[:1]),
+                last_action_note=Subquery(last_event.values("note")[:1]),
+            )
+            if key == "my_extensions":
+                decided = DeadlineExtension.objects.filter(
+                    hazard=OuterRef("pk"), requested_by_id=user.pk, decided_at__isnull=False
+                ).order_by("-decided_at", "-id")
+                queryset = queryset.annotate(decision=Subquery(decided.values("status")[:1]))
+            rows = list(queryset.order_by(*queue.order)[:QUEUE_ROWS])
+        labels = dict(HazardEvent.Action.choices)
+        decisions = dict(DeadlineExtension.Status.choices)
+        for hazard in rows:
+            hazard.deadline_note, hazard.deadline_badge = _deadline_note(hazard, today)
+            hazard.last_action_label = labels.get(hazard.last_action, "")
+            hazard.decision_label = decisions.get(getattr(hazard, "decision", ""), "")
+        sections.append(
+            {
+                "key": key,
+                "label": queue.label,
+                "hint": queue.hint,
+                "count": counts[key],
+                "url": queue_url(key),
+                "hazards": rows,
+            }
+        )
+    return sections
+
+
+def _draft_inspections(request) -> dict:
+    """My drafts, counted by the inspection list's own filter, as its link shows them."""
+    params = {"status": Inspection.Status.DRAFT, "mine": "true"}
+    filterset = InspectionFilter(
+        params, queryset=Inspection.objects.visible_to(request.user), request=request
+    )
+    return {
+        "key": "drafts",
+        "label": "我的检查草稿",
+        "hint": "未提交的检查记录",
+        "count": filterset.qs.count(),
+        "url": f"{reverse('inspection_list')}?{urlencode(params)}",
+    }
+
+
+def _bulletins_waiting(user) -> list[dict]:
+    """Bulletins the office has to finish: built and not yet circulated, or failed."""
+    waiting = (Bulletin.Status.READY, Bulletin.Status.FAILED)
+    counts = Bulletin.objects.visible_to(user).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in waiting}
+    )
+    labels = {Bulletin.Status.READY: "通报待印发", Bulletin.Status.FAILED: "通报生成失败"}
+    return [
+        {
+            "key": f"bulletins_{status}",
+            "label": labels[status],
+            "count": counts[status],
+            "url": f"{reverse('bulletin_list')}?{urlencode({'status': status})}",
+        }
+        for status in waiting
+    ]
+
+
+def bulletins_to_sign(user) -> dict | None:
+    """Slot for the leader's 待签发 bulletins: the 签发 states (Bulletin.Status.SUBMITTED) are
+    being added to bulletins; until the model has them there is nothing to sign and no entry."""
+    submitted = getattr(Bulletin.Status, "SUBMITTED", None)
+    if submitted is None:
+        return None
+    return {
+        "key": "bulletins_to_sign",
+        "label": "通报待签发",
+        "count": Bulletin.objects.visible_to(user).filter(status=submitted).count(),
+        "url": f"{reverse('bulletin_list')}?{urlencode({'status': submitted})}",
+    }
+
+
+def _pending_import(request) -> dict | None:
+    filename = pending_import_filename(request)
+    if filename is None:
+        return None
+    return {
+        "key": "import",
+        "label": "单位导入待确认",
+        "hint": filename,
+        "count": 1,
+        "url": reverse("units:import_preview"),
+    }
+
+
+def my_work(request) -> dict | None:
+    """我的待办 for the user's role: hazard queues, then the other lists that wait for them."""
+    user = request.user
+    today = timezone.localdate()
+    sections = _hazard_queues(user, queues.queues_for(user), today)
+    others: list[dict] = []
+    if user.role == User.Role.INSPECTOR and user.department_id:
+        others.append(_draft_inspections(request))
+    if user.is_office:
+        others += _bulletins_waiting(user)
+        pending = _pending_import(request)
+        if pending:
+            others.append(pending)
+    if user.role == User.Role.LEADER:
+        to_sign = bulletins_to_sign(user)
+        if to_sign:
+            others.append(to_sign)
+    if not sections and not others:
+        return None
+    return {
+        "sections": sections,
+        "others": others,
+        "total": sum(s["count"] for s in sections) + sum(o["count"] for o in others),
+    }

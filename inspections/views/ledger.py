@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anjian.lists import FilteredListView
 
-from .. import exports
+from .. import exports, queues
 from ..filters import (
     LEDGER_DEFAULT_SORT,
     LEDGER_SORTS,
@@ -85,7 +85,13 @@ class HazardListView(FilteredListView):
             )
         query = self.request.GET.copy()
         query.pop("page", None)
+        queue = queues.QUEUES.get(self.request.GET.get("queue", ""))
+        without_queue = self.request.GET.copy()
+        without_queue.pop("queue", None)
+        without_queue.pop("page", None)
         context.update(
+            queue=queue,
+            queue_clear_querystring=without_queue.urlencode(),
             status_counts=self.status_counts(),
             export_querystring=query.urlencode(),
             advanced_open=any(
