@@ -205,7 +205,9 @@ def ledger_base_queryset(user) -> QuerySet:
     return (
         Hazard.objects.visible_to(user)
         .exclude(status=Hazard.Status.DRAFT)
-        .select_related("unit", "unit__area", "unit__category", "lead_department")
+        .select_related(
+            "unit", "unit__area", "unit__category", "lead_department", "handling_department"
+        )
     )
 
 

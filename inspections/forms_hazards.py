@@ -16,6 +16,7 @@ from .forms_inspections import MAX_PHOTOS_PER_HAZARD
 from .models import Hazard
 from .photos import check_request_pixels
 from .workdays import add_working_days, working_days_problem
+from .workflow import TRANSFER_KINDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -140,7 +141,14 @@ class TransferForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"] = _department_field("转办至", self.options.get("departments"))
+        # Regulators and street offices only: 安委办 and 督查室 do not rectify (首办负责制).
+        departments = self.options.get("departments")
+        if departments is not None:
+            departments = [d for d in departments if d.kind in TRANSFER_KINDS]
+        field = _department_field("转办至（承办部门）", departments)
+        field.queryset = Department.objects.filter(kind__in=TRANSFER_KINDS)
+        field.help_text = "首办部门不变，仍对该隐患负责；整改期限不重新计算"
+        self.fields["department"] = field
         self.order_fields(["version", "department"])
 
 

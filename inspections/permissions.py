@@ -93,7 +93,11 @@ def _role(user) -> str:
 
 def _inspector_may_act(user, hazard: Hazard) -> bool:
     dept = user.department_id
-    return dept is not None and dept in (hazard.lead_department_id, hazard.inspection.department_id)
+    return dept is not None and dept in (
+        hazard.lead_department_id,
+        hazard.handling_department_id,
+        hazard.inspection.department_id,
+    )
 
 
 def pending_extension(hazard: Hazard):

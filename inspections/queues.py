@@ -23,12 +23,16 @@ EXTENSION_DECISION_DAYS = 14
 
 
 def department_scope(user) -> Q:
-    """The hazards a department answers for: 首办 (lead), the department that found it and,
-    for a street office, every hazard in its area (属地管理)."""
+    """The hazards a department answers for: 首办 (lead), 承办 (handling, after a transfer),
+    the department that found it and, for a street office, every hazard in its area (属地管理)."""
     department = user.department
     if department is None:
         return Q(pk__in=[])
-    scope = Q(lead_department=department) | Q(inspection__department=department)
+    scope = (
+        Q(lead_department=department)
+        | Q(handling_department=department)
+        | Q(inspection__department=department)
+    )
     if department.kind == Department.Kind.STREET and department.area_id:
         scope |= Q(unit__area_id=department.area_id)
     return scope

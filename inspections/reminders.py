@@ -45,7 +45,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from units.models import User
+from units.models import Department, User
 
 from . import workflow
 from .models import Hazard, Notification, Reminder, ReminderRun
@@ -280,11 +280,59 @@ def digest_payload(reminders: QuerySet, day: datetime.date) -> dict:
     return {kind: payload[kind] for kind in KIND_ORDER if kind in payload}
 
 
+# The payload key of the event notifications a digest's mail carries (inspections.notify).
+EVENTS = "events"
+
+
 def summary(payload: dict) -> str:
     labels = dict(K.choices)
-    return "，".join(
+    parts = [
         f"{labels[kind]} {payload[kind]['count']} 项" for kind in KIND_ORDER if kind in payload
+    ]
+    if EVENTS in payload:
+        parts.append(f"动态 {payload[EVENTS]['count']} 条")
+    return "，".join(parts)
+
+
+def _unfolded_events(day: datetime.date) -> QuerySet:
+    """Non-urgent event notifications no digest mail has carried yet, up to the end of `day`;
+    those already folded into `day`'s (unsent) digest stay in it when it is rebuilt."""
+    return Notification.objects.filter(
+        Q(digest__isnull=True) | Q(digest__day=day, digest__emailed_at__isnull=True),
+        hazard__isnull=False,
+        urgent=False,
+        day__lte=day,
+        user__is_active=True,
     )
+
+
+def event_sections(day: datetime.date) -> dict[int, dict]:
+    """{user id: {"count": n, "items": [...]}}: each user's events for `day`'s digest."""
+    rows = (
+        _unfolded_events(day)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("user_id")], order_by=[F("id")]),
+            total=Window(Count("id"), partition_by=[F("user_id")]),
+        )
+        .filter(rank__lte=settings.DIGEST_MAX_ITEMS)
+        .order_by()
+        .values_list("user_id", "total", "id", "kind", "title", "link", "created_at")
+    )
+    labels = dict(Notification.Kind.choices)
+    sections: dict[int, dict] = {}
+    for user_id, total, pk, kind, title, link, created_at in sorted(rows, key=lambda r: r[2]):
+        section = sections.setdefault(user_id, {"count": total, "items": []})
+        section["items"].append(
+            {
+                "id": pk,
+                "kind": kind,
+                "label": labels.get(kind, kind),
+                "title": title,
+                "url": link,
+                "at": timezone.localtime(created_at).strftime("%m-%d %H:%M"),
+            }
+        )
+    return sections
 
 
 def recipient_groups(day: datetime.date) -> list[tuple[list[int], QuerySet]]:
@@ -294,10 +342,23 @@ def recipient_groups(day: datetime.date) -> list[tuple[list[int], QuerySet]]:
     never has a reminder), so one member per group stands for all of them in visible_to()."""
     todays = Reminder.objects.filter(day=day)
     groups: list[tuple[list[int], QuerySet]] = []
-    departments = todays.values_list("hazard__lead_department_id", flat=True).distinct()
+    departments = set(todays.values_list("hazard__lead_department_id", flat=True).distinct())
+    # 首办负责制: the 承办 department of a transferred hazard is reminded too.
+    departments |= set(
+        todays.exclude(hazard__handling_department=None)
+        .values_list("hazard__handling_department_id", flat=True)
+        .distinct()
+    )
+    # A street office is told of every hazard in its area (属地管理), whoever leads it.
+    areas = todays.values_list("hazard__unit__area_id", flat=True).distinct()
+    streets = dict(
+        Department.objects.filter(kind=Department.Kind.STREET, area_id__in=list(areas)).values_list(
+            "pk", "area_id"
+        )
+    )
     inspectors = (
         User.objects.filter(
-            is_active=True, role=User.Role.INSPECTOR, department_id__in=list(departments)
+            is_active=True, role=User.Role.INSPECTOR, department_id__in=departments | set(streets)
         )
         .order_by("department_id", "id")
         .values_list("department_id", "id")
@@ -305,15 +366,12 @@ def recipient_groups(day: datetime.date) -> list[tuple[list[int], QuerySet]]:
     for department_id, members in groupby(inspectors, key=lambda row: row[0]):
         ids = [user_id for _, user_id in members]
         representative = User.objects.get(pk=ids[0])
+        scope = Q(lead_department_id=department_id) | Q(handling_department_id=department_id)
+        if department_id in streets:
+            scope |= Q(unit__area_id=streets[department_id])
         # Narrowed to the department's hazards so visible_to()'s OR is evaluated on those only.
-        visible = (
-            Hazard.objects.visible_to(representative)
-            .filter(lead_department_id=department_id)
-            .values("pk")
-        )
-        groups.append(
-            (ids, todays.filter(hazard__lead_department_id=department_id, hazard__in=visible))
-        )
+        visible = Hazard.objects.visible_to(representative).filter(scope).values("pk")
+        groups.append((ids, todays.filter(hazard__in=visible)))
     if todays.filter(kind=K.ESCALATE).exists():
         overseers = (
             User.objects.filter(is_active=True, role__in=ESCALATION_ROLES)
@@ -363,6 +421,15 @@ def _upsert_digests(day: datetime.date) -> list[Digest]:
         if payload:
             for user_id in user_ids:
                 wanted[user_id] = payload
+    # A digest already mailed carries no more events: they wait for the next day's.
+    mailed = set(
+        Notification.objects.filter(
+            kind=Notification.Kind.DIGEST, day=day, emailed_at__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+    events = {u: e for u, e in event_sections(day).items() if u not in mailed}
+    for user_id, section in events.items():
+        wanted[user_id] = {**wanted.get(user_id, {}), EVENTS: section}
     if not wanted:
         return []
     title = f"{day:%Y-%m-%d} 隐患整改提醒"
@@ -392,6 +459,12 @@ def _upsert_digests(day: datetime.date) -> list[Digest]:
                 notification.read_at = None
                 changed.append(notification)
         Notification.objects.bulk_update(changed, ["payload", "body", "read_at"])
+        if events:
+            digest_of = dict(digests.filter(user_id__in=list(events)).values_list("user_id", "pk"))
+            for user_id, section in events.items():
+                _unfolded_events(day).filter(
+                    user_id=user_id, pk__in=[item["id"] for item in section["items"]]
+                ).update(digest_id=digest_of[user_id])
     rows = digests.filter(user_id__in=list(wanted)).values_list(
         "id", "user_id", "emailed_at", "user__email"
     )
@@ -469,10 +542,17 @@ def digest_message(notification: Notification) -> EmailMultiAlternatives:
         section["items"] = [
             {**item, "absolute_url": absolute(item["url"])} for item in section["items"]
         ]
+    events = notification.payload.get(EVENTS)
+    if events:
+        events = {
+            **events,
+            "items": [{**item, "absolute_url": absolute(item["url"])} for item in events["items"]],
+        }
     context = {
         "notification": notification,
         "user": user,
         "sections": sections,
+        "events": events,
         "detail_url": absolute(reverse("notification_detail", args=[notification.pk])),
         "site_url": settings.SITE_URL,
     }

@@ -14,14 +14,22 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from units.models import Department, Unit
+from units.models import Department, Unit, User
 
-from . import permissions
-from .models import DeadlineExtension, Hazard, HazardEvent, Inspection, YearSequence
+from . import notify, permissions
+from .models import (
+    DeadlineExtension,
+    Hazard,
+    HazardEvent,
+    Inspection,
+    Notification,
+    YearSequence,
+)
 from .workdays import add_working_days
 
 S = Hazard.Status
 A = HazardEvent.Action
+N = Notification.Kind
 
 
 class WorkflowError(Exception):
@@ -230,10 +238,40 @@ def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
         _record(
             hazard, actor=actor, action=action, from_status=S.DRAFT, note=note, update_fields=fields
         )
+        _notify_submitted(hazard, actor)
     inspection.status = Inspection.Status.SUBMITTED
     inspection.submitted_at = now
     inspection.save(update_fields=["status", "submitted_at", "updated_at"])
     return hazards
+
+
+def _notify_submitted(hazard: Hazard, actor) -> None:
+    if hazard.status == S.AWAITING_VERIFICATION:
+        _notify_verifiers(hazard, actor, "现场立即整改，待复查")
+        return
+    notify.hazard_event(
+        hazard,
+        kind=N.HAZARD_NEW,
+        actor=actor,
+        recipients=[notify.departments(hazard.lead_department_id)],
+        title=hazard.unit.name,
+        body=hazard.description[:200],
+    )
+
+
+def _notify_verifiers(hazard: Hazard, actor, note: str) -> None:
+    """Anyone of the departments who may verify, never the reporter (the actor)."""
+    notify.hazard_event(
+        hazard,
+        kind=N.REPORTED_DONE,
+        actor=actor,
+        recipients=[
+            notify.hazard_department(hazard),
+            notify.departments(hazard.inspection.department_id),
+        ],
+        title=f"{hazard.unit.name} 报告整改完成，请复查",
+        body=note,
+    )
 
 
 def register_reported_hazard(
@@ -323,6 +361,7 @@ def _register_reported(*, actor, unit, key: dict, note: str, **fields) -> Hazard
         note=note,
         data={"external_source": key["external_source"], "external_id": key["external_id"]},
     )
+    _notify_submitted(hazard, actor)
     return hazard
 
 
@@ -467,6 +506,8 @@ def assign(
     # The deadline the office sets is the one every later extension is measured against.
     hazard.original_deadline = hazard.deadline
     hazard.lead_department = lead_department
+    if hazard.handling_department_id == lead_department.pk:
+        hazard.handling_department = None
     hazard.responsible_person = _required(responsible_person, "请填写整改责任人")
     hazard.responsible_phone = responsible_phone
     from_status, hazard.status = hazard.status, S.ASSIGNED
@@ -487,9 +528,18 @@ def assign(
             "deadline_working_days",
             "original_deadline",
             "lead_department",
+            "handling_department",
             "responsible_person",
             "responsible_phone",
         ],
+    )
+    notify.hazard_event(
+        hazard,
+        kind=N.ASSIGNED,
+        actor=actor,
+        recipients=[notify.hazard_department(hazard)],
+        title=f"{hazard.unit.name} 限 {hazard.deadline:%Y-%m-%d} 前整改",
+        body=note,
     )
     return hazard
 
@@ -530,24 +580,46 @@ def merge(*, hazard_id: int, actor, version: int, into_id: int, note: str = "") 
     return hazard
 
 
+# A hazard is handed only to those who rectify: regulators and street offices, never to the
+# committee office or the supervision office.
+TRANSFER_KINDS = (Department.Kind.REGULATOR, Department.Kind.STREET)
+
+
 @transaction.atomic
 def transfer(*, hazard_id: int, actor, version: int, department: Department, note: str) -> Hazard:
-    """Hands the hazard to another 首办 department; the deadline clock keeps running (限时办结)."""
+    """转办 to a 承办 department (首办负责制): the 首办 department stays, and stays answerable;
+    the deadline clock keeps running (限时办结). Handing it back to the 首办 ends the 承办."""
     hazard = _lock(hazard_id, version)
     _authorize(actor, "transfer", hazard)
-    if department.pk == hazard.lead_department_id:
-        raise Invalid("转办部门与当前首办部门相同")
+    if department.kind not in TRANSFER_KINDS:
+        raise Invalid("只能转办至监管部门或街道办事处")
+    current = hazard.handling_department or hazard.lead_department
+    if department.pk == current.pk:
+        raise Invalid("转办部门与当前承办部门相同")
     note = _required(note, "请填写转办理由")
-    old = hazard.lead_department.name
-    hazard.lead_department = department
+    old = current.name
+    old_department_id = current.pk
+    hazard.handling_department = None if department.pk == hazard.lead_department_id else department
     _record(
         hazard,
         actor=actor,
         action=A.TRANSFER,
         from_status=hazard.status,
         note=note,
-        data={"from_department": old, "to_department": department.name},
-        update_fields=["lead_department"],
+        data={
+            "from_department": old,
+            "to_department": department.name,
+            "lead_department": hazard.lead_department.name,
+        },
+        update_fields=["handling_department"],
+    )
+    notify.hazard_event(
+        hazard,
+        kind=N.TRANSFERRED,
+        actor=actor,
+        recipients=[notify.departments(old_department_id), notify.hazard_department(hazard)],
+        title=f"由{old}转{department.name}",
+        body=note,
     )
     return hazard
 
@@ -630,6 +702,7 @@ def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Itera
     except Exception:
         discard_files(saved)
         raise
+    _notify_verifiers(hazard, actor, note)
     return hazard
 
 
@@ -680,6 +753,14 @@ def verify(
             "reopen_count": hazard.reopen_count,
         },
         update_fields=["deadline", "reopen_count"],
+    )
+    notify.hazard_event(
+        hazard,
+        kind=N.VERIFY_FAILED,
+        actor=actor,
+        recipients=[notify.hazard_department(hazard), notify.users(hazard.reported_done_by_id)],
+        title=f"{hazard.unit.name} 复查不合格，新期限 {new_deadline:%Y-%m-%d}",
+        body=note,
     )
     return hazard
 
@@ -825,6 +906,14 @@ def request_extension(
         note=reason,
         data={"requested_deadline": deadline.isoformat(), "extension": extension.pk},
     )
+    notify.hazard_event(
+        hazard,
+        kind=N.EXTENSION_REQUESTED,
+        actor=actor,
+        recipients=[notify.roles(User.Role.OFFICE)],
+        title=f"{actor} 申请延期至 {deadline:%Y-%m-%d}",
+        body=reason,
+    )
     return extension
 
 
@@ -860,6 +949,14 @@ def decide_extension(*, extension_id: int, actor, approve: bool, note: str = "")
             else None,
         },
         update_fields=["deadline"],
+    )
+    notify.hazard_event(
+        hazard,
+        kind=N.EXTENSION_DECIDED,
+        actor=actor,
+        recipients=[notify.users(extension.requested_by_id)],
+        title=f"延期至 {extension.requested_deadline:%Y-%m-%d} 的申请{extension.get_status_display()}",
+        body=note,
     )
     return hazard
 
@@ -927,6 +1024,13 @@ def list_for_supervision(
         data={"document": hazard.listed_document, "listed_on": listed_on.isoformat()},
         update_fields=["listed_document", "listed_on"],
     )
+    notify.hazard_event(
+        hazard,
+        kind=N.LISTED,
+        actor=actor,
+        recipients=[notify.hazard_department(hazard), notify.street_of(hazard)],
+        title=f"{hazard.unit.name} {hazard.listed_document}",
+    )
     return hazard
 
 
@@ -947,4 +1051,17 @@ def escalate(*, hazard_id: int, note: str, actor=None) -> bool:
         note=note,
         update_fields=["escalated_at"],
     )
+    # The reminder job's own escalations reach everyone in that run's digest.
+    if actor is not None:
+        notify.hazard_event(
+            hazard,
+            kind=N.ESCALATED,
+            actor=actor,
+            recipients=[
+                notify.roles(User.Role.SUPERVISOR, User.Role.OFFICE, User.Role.LEADER),
+                notify.hazard_department(hazard),
+            ],
+            title=hazard.unit.name,
+            body=note,
+        )
     return True

@@ -145,6 +145,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # notifications: each user's own
     "notification_list":             Case(get=ALL, post=NOT_ALLOWED),
     "notification_read_all":         Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),
+    "notification_settings":         Case(get=ALL, post="302 302 302 302 302 302 302 302"),
     "notification_detail":           Case("notification", get=OWNER, post=OWNER),
     "notification_read":             Case("notification", get=NOT_ALLOWED, post="302 302 404 404 404 404 404 404"),
     # bulletins: drafts are the office's, circulated ones everybody's and immutable

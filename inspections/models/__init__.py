@@ -12,7 +12,7 @@ from .hazards import (
     overdue_q,
 )
 from .imports import ImportJob
-from .notifications import Notification, Reminder, ReminderRun
+from .notifications import MutedKind, Notification, Reminder, ReminderRun
 
 __all__ = [
     "Accident",
@@ -29,6 +29,7 @@ __all__ = [
     "HazardPhoto",
     "ImportJob",
     "Inspection",
+    "MutedKind",
     "Notification",
     "Reminder",
     "ReminderRun",

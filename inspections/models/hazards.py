@@ -59,7 +59,10 @@ class HazardQuerySet(models.QuerySet):
             return self.filter(inspection__created_by=user)
         units = Unit.objects.visible_to(user).values("pk")
         departmental = (
-            Q(lead_department=department) | Q(inspection__department=department) | Q(unit__in=units)
+            Q(lead_department=department)
+            | Q(handling_department=department)
+            | Q(inspection__department=department)
+            | Q(unit__in=units)
         )
         return self.filter(
             Q(inspection__created_by=user) | (~Q(status=Hazard.Status.DRAFT) & departmental)
@@ -176,6 +179,17 @@ class Hazard(models.Model):
         verbose_name="首办负责部门",
         on_delete=models.PROTECT,
         related_name="led_hazards",
+    )
+    # 首办负责制: lead_department is the 首办 department, fixed at assignment and never changed
+    # by a transfer; a transfer names the 承办 department that handles it from then on. Both
+    # see it and are reminded; statistics and bulletins attribute it to the 首办.
+    handling_department = models.ForeignKey(
+        Department,
+        verbose_name="承办部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_hazards",
     )
     responsible_person = models.CharField("整改责任人", max_length=30, blank=True)
     responsible_phone = models.CharField("责任人电话", max_length=30, blank=True)

@@ -69,13 +69,38 @@ class ReminderRun(models.Model):
 
 
 class Notification(models.Model):
-    """In-app notification; one reminder digest per user per day."""
+    """In-app notification; one reminder digest per user per day, and one per hazard event
+    (inspections.notify) for each user it concerns."""
 
     class Kind(models.TextChoices):
         DIGEST = "digest", "每日提醒"
         BULLETIN = "bulletin", "通报"
         EXPORT = "export", "导出完成"
         IMPORT = "import", "导入结果"
+        # Hazard events (inspections.notify.hazard_event).
+        HAZARD_NEW = "hazard_new", "新隐患"
+        ASSIGNED = "assigned", "交办"
+        REPORTED_DONE = "reported_done", "待复查"
+        VERIFY_FAILED = "verify_failed", "复查不合格"
+        EXTENSION_REQUESTED = "extension_requested", "延期申请"
+        EXTENSION_DECIDED = "extension_decided", "延期审批"
+        ESCALATED = "escalated", "督办"
+        LISTED = "listed", "挂牌督办"
+        TRANSFERRED = "transferred", "转办"
+
+    EVENT_KINDS = (
+        Kind.HAZARD_NEW,
+        Kind.ASSIGNED,
+        Kind.REPORTED_DONE,
+        Kind.VERIFY_FAILED,
+        Kind.EXTENSION_REQUESTED,
+        Kind.EXTENSION_DECIDED,
+        Kind.ESCALATED,
+        Kind.LISTED,
+        Kind.TRANSFERRED,
+    )
+    # Mailed at once and never muted; every other event kind waits for the next digest mail.
+    URGENT_KINDS = frozenset({Kind.ESCALATED, Kind.LISTED})
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,6 +115,25 @@ class Notification(models.Model):
     link = models.CharField("链接", max_length=300, blank=True)
     # Digest content grouped by reminder kind: {kind: [{"id":…, "number":…, …}, …]}.
     payload = models.JSONField("详情", default=dict, blank=True)
+    # The hazard an event notification is about (its link); null for digests and the rest.
+    hazard = models.ForeignKey(
+        Hazard,
+        verbose_name="隐患",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    urgent = models.BooleanField("紧急", default=False)
+    # The digest whose mail carries this (non-urgent) event notification.
+    digest = models.ForeignKey(
+        "self",
+        verbose_name="并入汇总",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="folded_events",
+    )
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
     # A sender's claim on the digest's mail: set and committed before the mail is handed to
@@ -121,4 +165,36 @@ class Notification(models.Model):
                 name="notification_unsent_digest_idx",
                 condition=Q(kind="digest", emailed_at=None),
             ),
+            # Digest building: event notifications not yet folded into a digest mail.
+            models.Index(
+                fields=["user"],
+                name="notification_unfolded_idx",
+                condition=Q(digest=None, urgent=False, hazard__isnull=False),
+            ),
+            # The sweeper: urgent event mails not sent yet.
+            models.Index(
+                fields=["created_at"],
+                name="notification_unsent_urgent_idx",
+                condition=Q(urgent=True, emailed_at=None),
+            ),
+            # Hazard detail and tests: who was told about a hazard.
+            models.Index(fields=["hazard", "kind"], name="notification_hazard_idx"),
+        ]
+
+
+class MutedKind(models.Model):
+    """A kind of event notification a user chose not to receive (urgent kinds cannot be)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="muted_kinds",
+    )
+    kind = models.CharField("类型", max_length=30, choices=Notification.Kind.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已关闭的通知类型"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="muted_kind_once_per_user"),
         ]

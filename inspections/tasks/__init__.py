@@ -2,6 +2,6 @@
 
 Each family lives in its own module; importing them here lets autodiscovery find them."""
 
-from . import bulletins, exports, imports, reminders, sweeper
+from . import bulletins, exports, imports, notifications, reminders, sweeper
 
-__all__ = ["bulletins", "exports", "imports", "reminders", "sweeper"]
+__all__ = ["bulletins", "exports", "imports", "notifications", "reminders", "sweeper"]

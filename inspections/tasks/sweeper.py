@@ -5,11 +5,13 @@ run twice, so two sweeps at once (two beats) do each piece once."""
 from celery import shared_task
 from django.utils import timezone
 
-from inspections import exports, reminders
+from anjian.celery import enqueue_on_commit
+from inspections import exports, notify, reminders
 from inspections.ledger_import import jobs as import_jobs
 
 from . import exports as export_tasks
 from . import imports as import_tasks
+from . import notifications as notification_tasks
 from .reminders import enqueue_digest_email
 
 
@@ -24,4 +26,8 @@ def sweep() -> dict:
     for job_id in imports:
         import_tasks.enqueue(job_id)
     result["imports"] = len(imports)
+    urgent = notify.unsent_urgent(timezone.now())
+    for notification_id in urgent:
+        enqueue_on_commit(notification_tasks.send_event_email, notification_id)
+    result["urgent_mails"] = len(urgent)
     return result

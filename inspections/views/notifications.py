@@ -1,7 +1,9 @@
 """Notification centre: the user's own notifications; nobody else's are reachable (404)."""
 
 import django_filters
+from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,8 +13,8 @@ from django.views.decorators.http import require_POST
 from anjian.forms import StyledFilterSet, YesNoWidget
 from anjian.lists import FilteredListView
 
-from ..models import Hazard, Notification
-from ..reminders import digest_sections
+from ..models import Hazard, MutedKind, Notification
+from ..reminders import EVENTS, digest_sections
 
 
 def _own(request):
@@ -51,6 +53,9 @@ def notification_detail(request, pk: int):
         # Opening it is reading it; an idempotent single-row update.
         notification.read_at = timezone.now()
         _own(request).filter(pk=pk, read_at__isnull=True).update(read_at=notification.read_at)
+    if notification.hazard_id:
+        # An event notification is its hazard: the hazard page (scoped, 404 if out of scope).
+        return redirect("hazard_detail", pk=notification.hazard_id)
     sections = (
         digest_sections(notification.payload)
         if notification.kind == Notification.Kind.DIGEST
@@ -73,11 +78,52 @@ def notification_detail(request, pk: int):
             for item in section["items"]
             if item["id"] in current
         ]
+    events = (
+        notification.payload.get(EVENTS) if notification.kind == Notification.Kind.DIGEST else None
+    )
     return render(
         request,
         "notifications/detail.html",
-        {"notification": notification, "sections": sections},
+        {"notification": notification, "sections": sections, "events": events},
     )
+
+
+MUTABLE_KINDS = [
+    (kind, Notification.Kind(kind).label)
+    for kind in Notification.EVENT_KINDS
+    if kind not in Notification.URGENT_KINDS
+]
+
+
+class MuteForm(forms.Form):
+    muted = forms.MultipleChoiceField(
+        label="不接收以下类型的通知",
+        choices=MUTABLE_KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="督办、挂牌督办等紧急通知不能关闭",
+        error_messages={"invalid_choice": "“%(value)s”是紧急通知，不能关闭"},
+    )
+
+
+def notification_settings(request):
+    """Mute non-urgent event kinds; urgent ones (督办, 挂牌) always arrive."""
+    mine = MutedKind.objects.filter(user=request.user)
+    form = MuteForm(
+        request.POST if request.method == "POST" else None,
+        initial={"muted": list(mine.values_list("kind", flat=True))},
+    )
+    if request.method == "POST" and form.is_valid():
+        wanted = set(form.cleaned_data["muted"])
+        with transaction.atomic():
+            mine.exclude(kind__in=wanted).delete()
+            MutedKind.objects.bulk_create(
+                [MutedKind(user=request.user, kind=kind) for kind in wanted],
+                ignore_conflicts=True,
+            )
+        messages.success(request, "通知设置已保存")
+        return redirect("notification_settings")
+    return render(request, "notifications/settings.html", {"form": form})
 
 
 def _back(request):

@@ -391,14 +391,19 @@ def test_transfer_keeps_the_deadline(registered, office, safety_dept, fire_dept)
         note="属应急局监管",
     )
     hazard.refresh_from_db()
-    assert hazard.lead_department == safety_dept
+    # 首办负责制: the 首办 department stays; 应急管理局 handles it as 承办.
+    assert (hazard.lead_department, hazard.handling_department) == (fire_dept, safety_dept)
     assert (hazard.deadline, hazard.original_deadline, hazard.status) == (
         days(9),
         days(9),
         S.ASSIGNED,
     )
     event = hazard.events.latest("id")
-    assert event.data == {"from_department": fire_dept.name, "to_department": safety_dept.name}
+    assert event.data == {
+        "from_department": fire_dept.name,
+        "to_department": safety_dept.name,
+        "lead_department": fire_dept.name,
+    }
 
 
 # --- rectification and verification ----------------------------------------------------------
