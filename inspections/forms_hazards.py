@@ -325,6 +325,34 @@ class EscalateForm(ActionForm):
         return _without_version(self.cleaned_data)
 
 
+class UrgeForm(ActionForm):
+    note = forms.CharField(label="催办意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InterviewForm(ActionForm):
+    interviewee = forms.CharField(
+        label="约谈对象", max_length=100, help_text="如：单位第一责任人、首办部门负责人"
+    )
+    held_on = forms.DateField(label="约谈日期", widget=DATE)
+    outcome = forms.CharField(label="约谈结果", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].initial = timezone.localdate()
+
+
+class NoticeForm(ActionForm):
+    document = forms.CharField(label="督办通知文号", max_length=60, required=False)
+    due_on = forms.DateField(
+        label="办结时限", widget=DATE, help_text="首办部门须在此日期前办结并回复"
+    )
+    requirements = forms.CharField(label="督办要求", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProposeListingForm(ActionForm):
+    reason = forms.CharField(label="建议挂牌理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
 def _without_version(data: dict) -> dict:
     return {key: value for key, value in data.items() if key != "version"}
 
@@ -345,6 +373,10 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "set_plan": GovernancePlanForm,
     "list": ListForm,
     "escalate": EscalateForm,
+    "urge": UrgeForm,
+    "interview": InterviewForm,
+    "notice": NoticeForm,
+    "propose_listing": ProposeListingForm,
 }
 
 # Forms that need choices the view fetches once per page.

@@ -36,6 +36,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "set_plan": frozenset({INSPECTOR, OFFICE, ADMIN}),
     "list": frozenset({OFFICE, ADMIN}),
     "escalate": frozenset({SUPERVISOR, OFFICE, ADMIN}),
+    # The supervision office follows up what it escalated or what is listed (督查督办).
+    "urge": frozenset({SUPERVISOR, ADMIN}),
+    "interview": frozenset({SUPERVISOR, ADMIN}),
+    "notice": frozenset({SUPERVISOR, ADMIN}),
+    "propose_listing": frozenset({SUPERVISOR, ADMIN}),
 }
 
 # action → statuses it may start from.
@@ -61,12 +66,19 @@ ACTION_FROM: dict[str, tuple[str, ...]] = {
     "set_plan": (S.REGISTERED, S.ASSIGNED, S.RECTIFYING, S.DISPOSAL),
     "list": (S.REGISTERED, S.ASSIGNED, S.RECTIFYING, S.DISPOSAL),
     "escalate": (S.ASSIGNED, S.RECTIFYING, S.DISPOSAL),
+    "urge": (S.ASSIGNED, S.RECTIFYING, S.AWAITING_VERIFICATION, S.DISPOSAL),
+    "interview": (S.ASSIGNED, S.RECTIFYING, S.AWAITING_VERIFICATION, S.DISPOSAL),
+    "notice": (S.ASSIGNED, S.RECTIFYING, S.DISPOSAL),
+    "propose_listing": (S.ASSIGNED, S.RECTIFYING, S.DISPOSAL),
 }
+
+# Follow-up of an escalated (督办) or listed (挂牌督办) hazard only.
+SUPERVISION_ACTIONS = frozenset({"urge", "interview", "notice", "propose_listing"})
 
 # Actions that make no sense at an illegal site (黑窝点): nothing there is rectified.
 NOT_AT_ILLEGAL_SITE = frozenset({"start", "report_done", "request_extension"})
 # Actions only for 重大隐患.
-MAJOR_ONLY = frozenset({"set_plan", "list"})
+MAJOR_ONLY = frozenset({"set_plan", "list", "propose_listing"})
 
 ACTION_LABELS = {
     "assign": "交办",
@@ -84,6 +96,10 @@ ACTION_LABELS = {
     "set_plan": "治理方案（五落实）",
     "list": "挂牌督办",
     "escalate": "督办",
+    "urge": "催办",
+    "interview": "记录约谈",
+    "notice": "下发督办通知",
+    "propose_listing": "建议挂牌督办",
 }
 
 
@@ -124,6 +140,12 @@ def refusal(user, action: str, hazard: Hazard) -> str | None:
         return f"“{ACTION_LABELS[action]}”仅适用于重大隐患"
     if action == "verify" and hazard.reported_done_by_id == user.pk:
         return "复查人不能是报告整改完成的人"
+    if action == "verify" and hazard.listed_document and role not in (OFFICE, ADMIN):
+        return "挂牌督办的重大隐患由安委办验收、摘牌销号"
+    if action in SUPERVISION_ACTIONS and not (hazard.escalated_at or hazard.listed_document):
+        return f"“{ACTION_LABELS[action]}”仅适用于已督办或挂牌督办的隐患"
+    if action == "propose_listing" and hazard.listed_document:
+        return "该隐患已挂牌督办"
     if action == "decide_extension" and pending_extension(hazard) is None:
         return "没有待审批的延期申请"
     if action == "request_extension" and pending_extension(hazard) is not None:

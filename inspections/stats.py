@@ -31,6 +31,11 @@ NOT_HANDLING = [
     HazardEvent.Action.ESCALATE,
     HazardEvent.Action.LIST,
     HazardEvent.Action.COMMENT,
+    # The supervision office's own follow-up is not the department acting.
+    HazardEvent.Action.URGE,
+    HazardEvent.Action.INTERVIEW,
+    HazardEvent.Action.NOTICE,
+    HazardEvent.Action.PROPOSE_LISTING,
 ]
 
 Figure = dict  # {"value": int, "query": str}
@@ -716,6 +721,32 @@ def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+SUPERVISION_COUNTED = {
+    HazardEvent.Action.URGE: "urged",
+    HazardEvent.Action.INTERVIEW: "interviews",
+    HazardEvent.Action.NOTICE: "notices",
+    HazardEvent.Action.PROPOSE_LISTING: "listing_proposals",
+}
+
+
+def supervision(scope: Scope) -> dict[str, int]:
+    """The supervision office's follow-up in the period: 催办, 约谈, 督办通知, 建议挂牌."""
+    lower, upper = scope.closed_bounds()
+    rows = dict(
+        HazardEvent.objects.filter(
+            action__in=list(SUPERVISION_COUNTED),
+            created_at__gte=lower,
+            created_at__lt=upper,
+            hazard__in=scope.hazards().values("pk"),
+        )
+        .values_list("action")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("action", "n")
+    )
+    return {key: rows.get(action, 0) for action, key in SUPERVISION_COUNTED.items()}
+
+
 def compute(scope: Scope, *, major_overdue_days: int, untouched_days: int, list_cap: int) -> dict:
     """Every figure a bulletin prints, as JSON."""
     return {
@@ -738,4 +769,5 @@ def compute(scope: Scope, *, major_overdue_days: int, untouched_days: int, list_
         "coverage": coverage(scope),
         "overdue_list": capped_list(overdue_hazards(scope), scope, list_cap),
         "major_list": capped_list(open_major_hazards(scope), scope, list_cap),
+        "supervision": supervision(scope),
     }

@@ -1065,3 +1065,128 @@ def escalate(*, hazard_id: int, note: str, actor=None) -> bool:
             body=note,
         )
     return True
+
+
+# --- supervision (督查室) ------------------------------------------------------------------------
+
+
+def _notify_supervised(hazard: Hazard, *, kind: str, actor, title: str, body: str) -> None:
+    """The departments that answer for it and the office hear of every supervision step."""
+    notify.hazard_event(
+        hazard,
+        kind=kind,
+        actor=actor,
+        recipients=[notify.hazard_department(hazard), notify.roles(User.Role.OFFICE)],
+        title=title,
+        body=body,
+    )
+
+
+@transaction.atomic
+def urge(*, hazard_id: int, actor, version: int, note: str) -> Hazard:
+    """催办 again on an escalated or listed hazard: logged, counted (第N次), the department told."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "urge", hazard)
+    note = _required(note, "请填写催办意见")
+    count = hazard.events.filter(action=A.URGE).count() + 1
+    _record(
+        hazard,
+        actor=actor,
+        action=A.URGE,
+        from_status=hazard.status,
+        note=note,
+        data={"urge_count": count},
+    )
+    _notify_supervised(
+        hazard, kind=N.URGED, actor=actor, title=f"第{count}次催办：{hazard.unit.name}", body=note
+    )
+    return hazard
+
+
+@transaction.atomic
+def record_interview(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    interviewee: str,
+    held_on: datetime.date,
+    outcome: str,
+) -> Hazard:
+    """约谈: who was talked to (e.g. the unit's 第一责任人 or the department's leader), when, and
+    what was agreed."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "interview", hazard)
+    interviewee = _required(interviewee, "请填写约谈对象")
+    outcome = _required(outcome, "请填写约谈结果")
+    if held_on is None or held_on > timezone.localdate():
+        raise Invalid("请填写不晚于今天的约谈日期")
+    _record(
+        hazard,
+        actor=actor,
+        action=A.INTERVIEW,
+        from_status=hazard.status,
+        note=outcome,
+        data={"interviewee": interviewee, "held_on": held_on.isoformat()},
+    )
+    _notify_supervised(
+        hazard,
+        kind=N.INTERVIEWED,
+        actor=actor,
+        title=f"{held_on:%Y-%m-%d} 约谈{interviewee}",
+        body=outcome,
+    )
+    return hazard
+
+
+@transaction.atomic
+def issue_notice(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    due_on: datetime.date,
+    requirements: str,
+    document: str = "",
+) -> Hazard:
+    """督办通知 with its own time limit for the department's reply; the rectification deadline
+    is not touched (限时办结)."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "notice", hazard)
+    requirements = _required(requirements, "请填写督办要求")
+    if due_on is None or due_on <= timezone.localdate():
+        raise Invalid("督办通知须给出晚于今天的办结时限")
+    _record(
+        hazard,
+        actor=actor,
+        action=A.NOTICE,
+        from_status=hazard.status,
+        note=requirements,
+        data={"due_on": due_on.isoformat(), "notice_document": document.strip()},
+    )
+    _notify_supervised(
+        hazard,
+        kind=N.NOTICE,
+        actor=actor,
+        title=f"{document.strip() or '督办通知'}，限 {due_on:%Y-%m-%d} 前办结回复",
+        body=requirements,
+    )
+    return hazard
+
+
+@transaction.atomic
+def propose_listing(*, hazard_id: int, actor, version: int, reason: str) -> Hazard:
+    """The supervision office proposes 挂牌督办 of a major hazard; the office decides (list)."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "propose_listing", hazard)
+    reason = _required(reason, "请填写建议挂牌的理由")
+    _record(hazard, actor=actor, action=A.PROPOSE_LISTING, from_status=hazard.status, note=reason)
+    notify.hazard_event(
+        hazard,
+        kind=N.LISTING_PROPOSED,
+        actor=actor,
+        recipients=[notify.roles(User.Role.OFFICE)],
+        title=f"督查室建议挂牌督办：{hazard.unit.name}",
+        body=reason,
+    )
+    return hazard

@@ -448,6 +448,11 @@ class HazardEvent(models.Model):
         REFUSE_EXTENSION = "refuse_extension", "驳回延期"
         LIST = "list", "挂牌督办"
         ESCALATE = "escalate", "督办"
+        # The supervision office's follow-up of an escalated or listed hazard.
+        URGE = "urge", "催办"
+        INTERVIEW = "interview", "约谈"
+        NOTICE = "notice", "督办通知"
+        PROPOSE_LISTING = "propose_listing", "建议挂牌"
         PLAN = "plan", "治理方案"
         COMMENT = "comment", "备注"
         IMPORT = "import", "导入"

@@ -87,6 +87,10 @@ class Notification(models.Model):
         ESCALATED = "escalated", "督办"
         LISTED = "listed", "挂牌督办"
         TRANSFERRED = "transferred", "转办"
+        URGED = "urged", "催办"
+        INTERVIEWED = "interviewed", "约谈"
+        NOTICE = "notice", "督办通知"
+        LISTING_PROPOSED = "listing_proposed", "建议挂牌"
 
     EVENT_KINDS = (
         Kind.HAZARD_NEW,
@@ -98,9 +102,13 @@ class Notification(models.Model):
         Kind.ESCALATED,
         Kind.LISTED,
         Kind.TRANSFERRED,
+        Kind.URGED,
+        Kind.INTERVIEWED,
+        Kind.NOTICE,
+        Kind.LISTING_PROPOSED,
     )
     # Mailed at once and never muted; every other event kind waits for the next digest mail.
-    URGENT_KINDS = frozenset({Kind.ESCALATED, Kind.LISTED})
+    URGENT_KINDS = frozenset({Kind.ESCALATED, Kind.LISTED, Kind.URGED, Kind.NOTICE})
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -48,6 +48,11 @@ DATA_LABELS = {
     "kind": "执法措施",
     "external_source": "外部系统",
     "external_id": "外部编号",
+    "urge_count": "催办次数",
+    "interviewee": "约谈对象",
+    "held_on": "约谈日期",
+    "notice_document": "督办通知文号",
+    "due_on": "办结时限",
 }
 DATA_VALUES = {
     "disposal": dict(Hazard.Disposal.choices),
@@ -234,6 +239,10 @@ WORKFLOW_FUNCTIONS = {
     "set_plan": workflow.set_governance_plan,
     "list": workflow.list_for_supervision,
     "escalate": workflow.escalate,
+    "urge": workflow.urge,
+    "interview": workflow.record_interview,
+    "notice": workflow.issue_notice,
+    "propose_listing": workflow.propose_listing,
 }
 
 

@@ -33,6 +33,10 @@ decide_extension   .         Y      .          .      Y
 set_plan           Y         Y      .          .      Y
 list               .         Y      .          .      Y
 escalate           .         Y      Y          .      Y
+urge               .         .      Y          .      Y
+interview          .         .      Y          .      Y
+notice             .         .      Y          .      Y
+propose_listing    .         .      Y          .      Y
 """
 
 # Y = the action may start from that status (DESIGN.md's lifecycle).
@@ -53,6 +57,10 @@ decide_extension   .     .          Y        Y          Y                     Y 
 set_plan           .     Y          Y        Y          .                     Y        .      .        .      .
 list               .     Y          Y        Y          .                     Y        .      .        .      .
 escalate           .     .          Y        Y          .                     Y        .      .        .      .
+urge               .     .          Y        Y          Y                     Y        .      .        .      .
+interview          .     .          Y        Y          Y                     Y        .      .        .      .
+notice             .     .          Y        Y          .                     Y        .      .        .      .
+propose_listing    .     .          Y        Y          .                     Y        .      .        .      .
 """
 
 # Status after a successful action; None = unchanged (an event without a transition).
@@ -72,6 +80,10 @@ EXPECTED_TO = {
     "set_plan": None,
     "list": None,
     "escalate": None,
+    "urge": None,
+    "interview": None,
+    "notice": None,
+    "propose_listing": None,
 }
 
 
@@ -90,7 +102,9 @@ ACTIONS = list(ROLE_GRID)
 STATUSES = list(FROM_GRID["assign"])
 # Personas: the table's roles, plus inspectors who may not act on this hazard.
 PERSONAS = ["inspector", "office", "supervisor", "leader", "admin", "inspector_other", "street"]
-MAJOR_ONLY = {"set_plan", "list"}
+MAJOR_ONLY = {"set_plan", "list", "propose_listing"}
+# Supervision follow-up needs a hazard already escalated (督办).
+SUPERVISION = {"urge", "interview", "notice", "propose_listing"}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -144,6 +158,8 @@ def build_hazard(action: str, status: str, unit, inspector_a, reporter) -> Hazar
         reported_done_by=reporter,
         responsible_person="李四",
     )
+    if action in SUPERVISION:
+        fields["escalated_at"] = timezone.now()
     if status == S.MERGED:
         fields["merged_into"] = factories.hazard(unit, inspector_a, status=S.REGISTERED)
     if status == S.DISPOSAL:
@@ -224,6 +240,21 @@ def call(action: str, hazard: Hazard, actor, *, unit, safety_dept, target) -> No
             workflow.list_for_supervision(**common, document="铁安委办〔2026〕3号", listed_on=today)
         case "escalate":
             workflow.escalate(hazard_id=hazard.pk, actor=actor, note="请加快整改")
+        case "urge":
+            workflow.urge(**common, note="请于本周内完成整改")
+        case "interview":
+            workflow.record_interview(
+                **common, interviewee="单位法定代表人张三", held_on=today, outcome="承诺十日内整改"
+            )
+        case "notice":
+            workflow.issue_notice(
+                **common,
+                due_on=today + datetime.timedelta(days=5),
+                requirements="五日内办结并书面回复",
+                document="两办督〔2026〕7号",
+            )
+        case "propose_listing":
+            workflow.propose_listing(**common, reason="逾期一个月仍未整改")
         case _:
             raise AssertionError(action)
 
