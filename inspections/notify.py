@@ -118,7 +118,7 @@ def hazard_event(
                 day=today,
                 hazard=hazard,
                 urgent=urgent,
-                title=f"{Notification.Kind(kind).label}：{hazard.number} {title}".strip(),
+                title=f"{Notification.Kind(kind).label}：{hazard.number} {title}".strip()[:200],
                 body=body,
                 link=link,
             )
