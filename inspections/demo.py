@@ -504,7 +504,7 @@ def _lifecycle(history: History, hazard: Hazard, inspector: User) -> None:
             10,
             lambda: workflow.verify(
                 hazard_id=hazard.pk,
-                actor=verifier,
+                actor=history.office if hazard.listed_document else verifier,
                 version=hazard.version,
                 ok=False,
                 note="复查不合格：整改不彻底，问题仍然存在",
@@ -529,6 +529,9 @@ def _lifecycle(history: History, hazard: Hazard, inspector: User) -> None:
 
 
 def _verify(history: History, hazard: Hazard, verifier: User, when) -> None:
+    # A listed 重大隐患 is accepted (验收) and delisted by the office only.
+    if hazard.listed_document:
+        verifier = history.office
     closed = history.step(
         hazard,
         when,

@@ -557,9 +557,14 @@ def test_major_hazard_needs_the_five_implementations_before_report_done(
     hazard = workflow.report_done(
         hazard_id=hazard.pk, actor=inspector_a, version=hazard.version, note="完成"
     )
+    # Listed: the department's inspectors cannot close it alone; the office accepts it.
+    with pytest.raises(workflow.NotAllowed, match="安委办验收"):
+        workflow.verify(
+            hazard_id=hazard.pk, actor=inspector_a2, version=hazard.version, ok=True, note="合格"
+        )
     workflow.verify(
         hazard_id=hazard.pk,
-        actor=inspector_a2,
+        actor=office,
         version=hazard.version,
         ok=True,
         note="验收合格，摘牌销号",
