@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0009_change_seq_hazard_source'),
+        ('inspections', '0013_draft_hazard_without_level'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
