@@ -35,7 +35,7 @@ def restore_first_lead(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0014_event_notifications"),
+        ("inspections", "0015_event_notifications"),
         ("units", "0005_api_role_change_seq"),
     ]
 

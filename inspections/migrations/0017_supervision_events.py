@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0015_handling_department'),
+        ('inspections', '0016_handling_department'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0013_draft_hazard_without_level'),
+        ('inspections', '0014_ledger_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
