@@ -229,9 +229,9 @@ def test_bulletin_list_and_reminder_fit_a_phone_and_ledger_rows_are_tappable(
     phone.goto(f"{live_url}/bulletins/")
     row = phone.locator(f"tr[data-bulletin='{bulletin.pk}']")
     expect(row).to_contain_text("2026-11-01 至 2026-11-30")
-    expect(row).to_contain_text("待印发")
+    expect(row).to_contain_text(bulletin.get_status_display())
     no_table_overflows(phone)
     shot(phone, "field-bulletin-list-phone")
     with phone.expect_navigation():
-        tap_over(phone, row.get_by_text("待印发"))
+        tap_over(phone, row.get_by_text(bulletin.get_status_display(), exact=True))
     assert phone.url == f"{live_url}/bulletins/{bulletin.pk}/"
