@@ -1051,19 +1051,22 @@ def escalate(*, hazard_id: int, note: str, actor=None) -> bool:
         note=note,
         update_fields=["escalated_at"],
     )
-    # The reminder job's own escalations reach everyone in that run's digest.
+    # The reminder job's own escalations reach everyone in that run's digest, except the
+    # leaders on duty of a holiday (值班), who are told at once either way.
+    recipients = [notify.on_duty_for(hazard)]
     if actor is not None:
-        notify.hazard_event(
-            hazard,
-            kind=N.ESCALATED,
-            actor=actor,
-            recipients=[
-                notify.roles(User.Role.SUPERVISOR, User.Role.OFFICE, User.Role.LEADER),
-                notify.hazard_department(hazard),
-            ],
-            title=hazard.unit.name,
-            body=note,
-        )
+        recipients += [
+            notify.roles(User.Role.SUPERVISOR, User.Role.OFFICE, User.Role.LEADER),
+            notify.hazard_department(hazard),
+        ]
+    notify.hazard_event(
+        hazard,
+        kind=N.ESCALATED,
+        actor=actor,
+        recipients=recipients,
+        title=hazard.unit.name,
+        body=note,
+    )
     return True
 
 
