@@ -75,14 +75,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='hazard',
-            index=models.Index(condition=models.Q(('status', 'draft'), _negated=True), fields=['scope_inspection_department'], name='hazard_scope_insp_dept_idx'),
+            index=models.Index(fields=['scope_inspection_department'], name='hazard_scope_insp_dept_idx'),
         ),
         migrations.AddIndex(
             model_name='hazard',
-            index=models.Index(condition=models.Q(('status', 'draft'), _negated=True), fields=['scope_unit_department'], name='hazard_scope_unit_dept_idx'),
+            index=models.Index(fields=['scope_unit_department'], name='hazard_scope_unit_dept_idx'),
         ),
         migrations.AddIndex(
             model_name='hazard',
-            index=models.Index(condition=models.Q(('status', 'draft'), _negated=True), fields=['scope_unit_area'], name='hazard_scope_unit_area_idx'),
+            index=models.Index(fields=['scope_unit_area'], name='hazard_scope_unit_area_idx'),
         ),
     ]
