@@ -385,8 +385,26 @@ class Hazard(models.Model):
             models.Index(fields=["found_on", "id"], name="hazard_found_idx"),
             # Unit page: the unit's hazards; status counts per unit.
             models.Index(fields=["unit", "status"], name="hazard_unit_status_idx"),
-            # Ledger status filter and the per-status counts above it.
-            models.Index(fields=["status"], name="hazard_status_idx"),
+            # Ledger status filter, and the counts above the ledger and on the home page as
+            # index-only scans: the included columns are those of overdue_q, the level and
+            # every column visible_to() filters on, so no role's GROUP BY reads the table
+            # (536 MB at 1M hazards; this index 91 MB).
+            models.Index(
+                fields=["status"],
+                include=[
+                    "level",
+                    "disposal",
+                    "deadline",
+                    "risk_review_on",
+                    "lead_department",
+                    "handling_department",
+                    "scope_owner",
+                    "scope_inspection_department",
+                    "scope_unit_department",
+                    "scope_unit_area",
+                ],
+                name="hazard_status_counts_idx",
+            ),
             # API incremental sync: /api/v1/hazards/ ordered by (change_seq, id).
             models.Index(fields=["change_seq", "id"], name="hazard_change_idx"),
             # visible_to(): one index per arm of an inspector's scope (lead_department and
