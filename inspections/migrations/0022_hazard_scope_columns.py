@@ -93,4 +93,12 @@ class Migration(migrations.Migration):
             model_name='hazard',
             index=models.Index(fields=['status'], include=('level', 'disposal', 'deadline', 'risk_review_on', 'lead_department', 'handling_department', 'scope_owner', 'scope_inspection_department', 'scope_unit_department', 'scope_unit_area'), name='hazard_status_counts_idx'),
         ),
+        migrations.RemoveIndex(
+            model_name='hazard',
+            name='hazard_found_idx',
+        ),
+        migrations.AddIndex(
+            model_name='hazard',
+            index=models.Index(fields=['found_on', 'id'], include=('status', 'lead_department', 'handling_department', 'scope_owner', 'scope_inspection_department', 'scope_unit_department', 'scope_unit_area'), name='hazard_found_idx'),
+        ),
     ]
