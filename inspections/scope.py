@@ -18,6 +18,17 @@ from units.models import Unit
 
 from .models import Hazard, Inspection
 
+# For hazards written by raw SQL (the benchmarks' generators), which no Python path sees.
+FILL_MISSING_SQL = """
+UPDATE inspections_hazard h
+   SET scope_owner_id = i.created_by_id,
+       scope_inspection_department_id = i.department_id,
+       scope_unit_department_id = u.lead_department_id,
+       scope_unit_area_id = u.area_id
+  FROM inspections_inspection i, units_unit u
+ WHERE i.id = h.inspection_id AND u.id = h.unit_id AND h.scope_owner_id IS NULL
+"""
+
 INSPECTION_SOURCES = ("created_by_id", "department_id")
 UNIT_SOURCES = ("lead_department_id", "area_id")
 
