@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 from anjian.lists import FilteredListView
 from units.models import Unit, User
 
-from .. import enforcement
+from .. import enforcement, notify
 from ..forms_registry import (
     AccidentFilter,
     AccidentForm,
@@ -204,7 +205,9 @@ def accident_create(request):
     form = AccidentForm(request.POST or None, user=request.user, unit=unit)
     if request.method == "POST" and form.is_valid():
         form.instance.created_by = request.user
-        accident = form.save()
+        with transaction.atomic():
+            accident = form.save()
+            notify.fatal_accident(accident, actor=request.user)
         messages.success(request, "事故已登记")
         return redirect("accident_detail", pk=accident.pk)
     return render(request, "inspections/accidents/form.html", {"form": form, "title": "登记事故"})
@@ -215,9 +218,14 @@ def accident_edit(request, pk: int):
     accident = get_object_or_404(
         Accident.objects.visible_to(request.user).select_related("unit"), pk=pk
     )
+    was_fatal = accident.deaths > 0
     form = AccidentForm(request.POST or None, instance=accident, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            # A death found later (the injured died) makes it a fatal accident now.
+            if not was_fatal:
+                notify.fatal_accident(accident, actor=request.user)
         messages.success(request, "事故信息已保存")
         return redirect("accident_detail", pk=accident.pk)
     return render(
