@@ -42,7 +42,7 @@ def fill_scope(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0018_merged_event_and_import_choices'),
+        ('inspections', '0020_disposal_confirmation'),
         ('units', '0006_user_must_change_password'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
