@@ -13,3 +13,7 @@ class InspectionsConfig(AppConfig):
         from .views.unit_sections import unit_sections
 
         sections.register(unit_sections)
+
+        from . import scope
+
+        scope.connect()
