@@ -177,9 +177,7 @@ def main() -> None:
     result = _summary(Path(f"{prefix}_stats.csv"), args.seconds)
     result["server_errors"] = _server_errors(Path(f"{prefix}_failures.csv"))
     result.update(users=args.users, gunicorn_workers=args.workers, load_average=os.getloadavg())
-    (out / "load.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2) + "\n"
-    )
+    (out / "load.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(
         f"{result['requests']} requests in {args.seconds} s: {result['req_per_s']} req/s, "
         f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
