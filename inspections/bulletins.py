@@ -786,6 +786,8 @@ def accident_paragraph(acc: dict, where: str) -> str:
             )
             if now["deaths"] or last["deaths"]:
                 text += f"，死亡人数{change['deaths']}"
+            if now["injuries"] or last["injuries"]:
+                text += f"，受伤人数{change['injuries']}"
         else:
             text = f"未发生{label}"
             if last["count"]:

@@ -170,7 +170,8 @@ def test_accidents_by_kind_keep_a_home_fire_out_of_production_accidents(
     assert other["period"]["count"] == 0
     text = bulletins.accident_paragraph(stats.accidents(district.scope), "全区")
     assert text.startswith("本期全区发生生产安全事故2起，死亡1人、受伤2人，起数同比增加1起")
-    assert "发生火灾2起，死亡0人、受伤1人，起数同比增加2起" in text
+    assert "死亡人数同比持平，受伤人数同比增加2人；" in text
+    assert "发生火灾2起，死亡0人、受伤1人，起数同比增加2起，受伤人数同比增加1人" in text
     assert "其他事故" not in text  # none this year or last: not mentioned
 
 
