@@ -941,7 +941,10 @@ def attachment_xlsx(bulletin: Bulletin, scope: stats_module.Scope) -> bytes:
         sheet = workbook.create_sheet(name)
         for index, (_, _, width) in enumerate(LIST_COLUMNS, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        title = WriteOnlyCell(sheet, f"{bulletin.title}（附件）——{name}，截至{scope.today}")
+        title = WriteOnlyCell(
+            sheet,
+            f"{bulletin.title}（附件）——{name}，截至{stats_module.chinese_date(scope.today)}",
+        )
         title.font = bold
         sheet.append([title])
         header = []

@@ -13,6 +13,12 @@ def classify_accidents(apps, schema_editor):
     Accident.objects.filter(unit__category__credit_code_optional=True).update(production=False)
 
 
+def create_defaults(apps, schema_editor):
+    """The one row of the office's defaults, so two first builds never race to create it."""
+    BulletinDefaults = apps.get_model("inspections", "BulletinDefaults")
+    BulletinDefaults.objects.get_or_create(pk=1, defaults={"contact": settings.BULLETIN_CONTACT})
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("inspections", "0018_merged_event_and_import_choices"),
@@ -83,4 +89,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(classify_accidents, migrations.RunPython.noop),
+        migrations.RunPython(create_defaults, migrations.RunPython.noop),
     ]
