@@ -21,7 +21,7 @@ def create_defaults(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0018_merged_event_and_import_choices"),
+        ("inspections", "0020_disposal_confirmation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
