@@ -367,11 +367,18 @@ EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 # district-scale page is a dozen aggregate queries); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 120)
 
-# 通报 (bulletins). The issuing body, number prefix and addressees printed on every bulletin.
-BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", "区安全生产委员会办公室")
-BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", "安委办通报")
+# 通报 (bulletins). The district's name and its one-character abbreviation make the issuing
+# body (铁西区安全生产委员会办公室) and the document number (铁安委办〔2026〕N号); either can be
+# given in full instead. The same prefix numbers the demo's 挂牌督办 notices: one register.
+DISTRICT_NAME = env_str("DISTRICT_NAME", "铁西区")
+DISTRICT_ABBR = env_str("DISTRICT_ABBR", "铁")
+BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", f"{DISTRICT_NAME}安全生产委员会办公室")
+BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", f"{DISTRICT_ABBR}安委办")
+if not BULLETIN_ISSUER.strip() or not BULLETIN_NUMBER_PREFIX.strip():
+    raise ImproperlyConfigured("BULLETIN_ISSUER and BULLETIN_NUMBER_PREFIX must not be empty")
 BULLETIN_RECIPIENTS = env_str("BULLETIN_RECIPIENTS", "各街道办事处，区安委会各成员单位：")
-# Printed under the body, e.g. "联系人：王某某，电话：0000-00000000"; empty prints nothing.
+# The first 联系人 line of the office's bulletin defaults (通报默认内容, kept in the database and
+# edited there by the office), e.g. "联系人：王某某，电话：0000-00000000".
 BULLETIN_CONTACT = env_str("BULLETIN_CONTACT", "")
 # Rows of the overdue / open-major lists printed in the PDF; the .xlsx attachment has them all.
 BULLETIN_PDF_LIST_CAP = env_int("BULLETIN_PDF_LIST_CAP", 30)

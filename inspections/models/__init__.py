@@ -1,4 +1,4 @@
-from .bulletins import Bulletin, BulletinAdjustment, BulletinEvent
+from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
 from .duty import DutyShift
@@ -19,6 +19,7 @@ __all__ = [
     "Accident",
     "Bulletin",
     "BulletinAdjustment",
+    "BulletinDefaults",
     "BulletinEvent",
     "CalendarDay",
     "Campaign",
