@@ -21,7 +21,7 @@ def create_defaults(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0020_disposal_confirmation"),
+        ("inspections", "0022_hazard_scope_columns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
