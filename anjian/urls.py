@@ -19,5 +19,6 @@ urlpatterns = [
     path("bulletins/", include("inspections.urls.bulletins")),
     path("dashboard/", include("inspections.urls.dashboard")),
     path("api/", include("api.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -368,6 +368,7 @@ def enforcement(scope: Scope) -> dict:
     kinds = [
         {"kind": kind, "label": label, "count": int(rows.get(kind, {}).get("count") or 0)}
         for kind, label in EnforcementAction.Kind.choices
+        if kind in EnforcementAction.PENALTY_KINDS
     ]
     fines = rows.get(EnforcementAction.Kind.FINE, {}).get("fines") or Decimal(0)
     return {

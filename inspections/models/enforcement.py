@@ -26,6 +26,11 @@ class EnforcementAction(models.Model):
         CLOSE = "close", "关闭取缔"
         FINE = "fine", "罚款"
         JUDICIAL = "judicial", "移送司法"
+        # Not one of the 四个一律: the record that lifts a 停产整顿 after it was accepted.
+        RESUME = "resume", "验收合格，恢复生产"
+
+    # The 四个一律 counted in bulletins and on the dashboard.
+    PENALTY_KINDS = (Kind.SUSPEND, Kind.CLOSE, Kind.FINE, Kind.JUDICIAL)
 
     unit = models.ForeignKey(
         Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="enforcement_actions"
@@ -60,7 +65,7 @@ class EnforcementAction(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="enforcement_kind_valid",
-                condition=Q(kind__in=["suspend", "close", "fine", "judicial"]),
+                condition=Q(kind__in=["suspend", "close", "fine", "judicial", "resume"]),
             ),
             models.CheckConstraint(
                 name="enforcement_fine_has_amount",

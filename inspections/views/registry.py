@@ -15,7 +15,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.deletion import ProtectedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,6 +31,7 @@ from ..forms_registry import (
     CampaignForm,
     EnforcementFilter,
     EnforcementForm,
+    VoidForm,
 )
 from ..models import Accident, Campaign, EnforcementAction, Hazard, Inspection, overdue_q
 
@@ -352,16 +352,21 @@ def campaign_edit(request, pk: int):
 
 
 @require_POST
-def campaign_delete(request, pk: int):
-    _require_office(request, "删除专项检查")
+def campaign_void(request, pk: int):
+    """作废: a campaign is never deleted (inspections may name it, the audit trail keeps it)."""
+    _require_office(request, "作废专项检查")
     campaign = get_object_or_404(Campaign, pk=pk)
-    try:
-        campaign.delete()
-    except ProtectedError:
-        messages.error(request, "该专项检查已有检查记录，不能删除")
+    form = VoidForm(request.POST)
+    if campaign.is_void:
+        messages.info(request, "该专项检查已作废")
         return redirect("campaign_detail", pk=campaign.pk)
-    messages.success(request, f"已删除专项检查：{campaign.name}")
-    return redirect("campaign_list")
+    if not form.is_valid():
+        return campaign_detail(request, pk, void_form=form, status=400)
+    Campaign.objects.filter(pk=campaign.pk, voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_by=request.user, void_reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, f"已作废专项检查：{campaign.name}")
+    return redirect("campaign_detail", pk=campaign.pk)
 
 
 @dataclass
@@ -473,9 +478,11 @@ def campaign_coverage(
     )
 
 
-def campaign_detail(request, pk: int):
+def campaign_detail(request, pk: int, *, void_form=None, status: int = 200):
     campaign = get_object_or_404(
-        Campaign.objects.select_related("created_by").prefetch_related("categories", "areas"),
+        Campaign.objects.select_related("created_by", "voided_by").prefetch_related(
+            "categories", "areas"
+        ),
         pk=pk,
     )
     coverage = campaign_coverage(campaign, request.user)
@@ -494,5 +501,7 @@ def campaign_detail(request, pk: int):
             "querystring": "",
             "can_manage": request.user.is_office,
             "today": timezone.localdate(),
+            "void_form": void_form or VoidForm(),
         },
+        status=status,
     )
