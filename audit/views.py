@@ -77,11 +77,26 @@ def _model_of(label: str):
     return None
 
 
-def _verbose(model, name: str) -> str:
+def _field(model, name: str):
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return model._meta.get_field(name) if model is not None else None
     except Exception:  # a column since removed from the model
-        return name
+        return None
+
+
+def _verbose(model, name: str) -> str:
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name
+
+
+def _shown(model, name: str, value):
+    """A stored value as the pages show it: choices by their label, yes/no in Chinese."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    field = _field(model, name)
+    if field is not None and field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    return value
 
 
 def _row(event, users: dict) -> dict:
@@ -95,12 +110,12 @@ def _row(event, users: dict) -> dict:
             url = None
     if event.pgh_label == "update" and event.pgh_diff:
         changes = [
-            (_verbose(model, name), values[0], values[1])
+            (_verbose(model, name), _shown(model, name, values[0]), _shown(model, name, values[1]))
             for name, values in sorted(event.pgh_diff.items())
         ]
     else:
         changes = [
-            (_verbose(model, name), None, value)
+            (_verbose(model, name), None, _shown(model, name, value))
             for name, value in sorted((event.pgh_data or {}).items())
             if value not in (None, "", [], {})
         ]
