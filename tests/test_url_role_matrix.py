@@ -133,9 +133,12 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "enforcement_list":              Case(get=ALL, post=NOT_ALLOWED),
     "enforcement_create":            Case(get=LOGGERS, post=LOGGERS),
     "enforcement_detail":            Case("enforcement", get=SCOPED, post=SCOPED),
+    # 作废 with a reason (office, admin); an empty reason is refused next to the field.
+    "enforcement_void":              Case("enforcement", get=NOT_ALLOWED, post="302 403 403 403 400 403 403 400"),
     "accident_list":                 Case(get=ALL, post=NOT_ALLOWED),
     "accident_create":               Case(get=OFFICE, post=OFFICE),
     "accident_detail":               Case("accident", get=SCOPED, post=SCOPED),
+    "accident_void":                 Case("accident", get=NOT_ALLOWED, post="302 403 403 403 400 403 403 400"),
     "accident_edit":                 Case("accident", get=OFFICE, post=OFFICE),
     "campaign_list":                 Case(get=ALL, post=NOT_ALLOWED),
     "campaign_create":               Case(get=OFFICE, post=OFFICE),

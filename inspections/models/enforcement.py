@@ -56,6 +56,17 @@ class EnforcementAction(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # Voided with a reason, never deleted; left out of statistics, kept on the record.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     objects = EnforcementActionQuerySet.as_manager()
 
@@ -72,6 +83,10 @@ class EnforcementAction(models.Model):
                 condition=~Q(kind="fine") | Q(fine_amount__gt=0),
                 violation_error_message="罚款必须填写大于0的金额",
             ),
+            models.CheckConstraint(
+                name="enforcement_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+            ),
         ]
         indexes = [
             # Unit page history and period statistics.
@@ -81,6 +96,10 @@ class EnforcementAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
 
 class AccidentQuerySet(models.QuerySet):
@@ -128,12 +147,29 @@ class Accident(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # Voided with a reason, never deleted; left out of statistics, kept on the record.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     objects = AccidentQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事故"
         ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="accident_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+            ),
+        ]
         indexes = [
             # Period and year-to-date statistics in bulletins.
             models.Index(fields=["occurred_on"], name="accident_date_idx"),
@@ -141,3 +177,7 @@ class Accident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.get_kind_display()}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None

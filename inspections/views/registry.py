@@ -146,10 +146,16 @@ def _unit_picker(request):
     )
 
 
-def enforcement_detail(request, pk: int):
+def enforcement_detail(request, pk: int, *, void_form=None, status: int = 200):
     action = get_object_or_404(
         EnforcementAction.objects.visible_to(request.user).select_related(
-            "unit", "unit__area", "unit__category", "department", "inspection", "created_by"
+            "unit",
+            "unit__area",
+            "unit__category",
+            "department",
+            "inspection",
+            "created_by",
+            "voided_by",
         ),
         pk=pk,
     )
@@ -168,7 +174,14 @@ def enforcement_detail(request, pk: int):
     return render(
         request,
         "inspections/enforcement/detail.html",
-        {"action": action, "hazards": hazards, "inspection": inspection},
+        {
+            "action": action,
+            "hazards": hazards,
+            "inspection": inspection,
+            "can_void": request.user.is_office,
+            "void_form": void_form or VoidForm(),
+        },
+        status=status,
     )
 
 
@@ -227,18 +240,30 @@ def accident_edit(request, pk: int):
     )
 
 
-def accident_detail(request, pk: int):
+def accident_detail(request, pk: int, *, void_form=None, status: int = 200):
     user = request.user
     accident = get_object_or_404(
         Accident.objects.visible_to(user).select_related(
-            "unit", "unit__area", "unit__category", "unit__lead_department", "area", "created_by"
+            "unit",
+            "unit__area",
+            "unit__category",
+            "unit__lead_department",
+            "area",
+            "created_by",
+            "voided_by",
         ),
         pk=pk,
     )
-    context = {"accident": accident, "can_edit": user.is_office, "limit": ACCIDENT_HISTORY_LIMIT}
+    context = {
+        "accident": accident,
+        "can_edit": user.is_office,
+        "can_void": user.is_office,
+        "void_form": void_form or VoidForm(),
+        "limit": ACCIDENT_HISTORY_LIMIT,
+    }
     if accident.unit_id is not None:
         context.update(accident_history(accident, user))
-    return render(request, "inspections/accidents/detail.html", context)
+    return render(request, "inspections/accidents/detail.html", context, status=status)
 
 
 def accident_history(accident: Accident, user: User) -> dict:
@@ -349,6 +374,36 @@ def campaign_edit(request, pk: int):
         "inspections/campaigns/form.html",
         {"form": form, "title": f"编辑：{campaign.name}", "campaign": campaign},
     )
+
+
+def _void(request, queryset, pk: int, *, detail, label: str):
+    """作废 with a reason (office and admin): the record stays, with who, when and why, and
+    leaves the statistics. Nothing here is deleted."""
+    _require_office(request, f"作废{label}")
+    obj = get_object_or_404(queryset, pk=pk)
+    form = VoidForm(request.POST)
+    if obj.is_void:
+        messages.info(request, f"该{label}已作废")
+        return redirect(request.resolver_match.url_name.replace("_void", "_detail"), pk=obj.pk)
+    if not form.is_valid():
+        return detail(request, pk, void_form=form, status=400)
+    type(obj).objects.filter(pk=obj.pk, voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_by=request.user, void_reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, f"已作废该{label}")
+    return redirect(request.resolver_match.url_name.replace("_void", "_detail"), pk=obj.pk)
+
+
+@require_POST
+def enforcement_void(request, pk: int):
+    queryset = EnforcementAction.objects.visible_to(request.user)
+    return _void(request, queryset, pk, detail=enforcement_detail, label="执法措施")
+
+
+@require_POST
+def accident_void(request, pk: int):
+    queryset = Accident.objects.visible_to(request.user)
+    return _void(request, queryset, pk, detail=accident_detail, label="事故")
 
 
 @require_POST

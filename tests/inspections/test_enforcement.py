@@ -466,3 +466,27 @@ def test_resumes_are_not_counted_among_the_four_penalties(office, unit_of_a):
         "移送司法",
     ]
     assert figures["total"] == 1
+
+
+@pytest.mark.django_db
+def test_an_enforcement_action_is_voided_with_a_reason_and_leaves_the_statistics(
+    login, office, inspector_a, unit_of_a
+):
+    from inspections import stats
+
+    action = _record(
+        unit_of_a, office, Kind.FINE, department=unit_of_a.lead_department, fine_amount=Decimal(500)
+    )
+    url = reverse("enforcement_void", args=[action.pk])
+    assert login(inspector_a).post(url, {"reason": "录错了"}).status_code == 403
+    client = login(office)
+    refused = client.post(url, {"reason": " "})
+    assert refused.status_code == 400
+    assert refused.context["void_form"].errors["reason"] == ["请填写作废原因"]
+    assert client.post(url, {"reason": "重复登记"}).status_code == 302
+    action.refresh_from_db()
+    assert action.is_void and action.voided_by == office and action.void_reason == "重复登记"
+    today = timezone.localdate()
+    assert stats.enforcement(stats.Scope(start=today, end=today, today=today))["total"] == 0
+    page = client.get(reverse("enforcement_detail", args=[action.pk])).content.decode()
+    assert "已作废" in page and "重复登记" in page
