@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("inspections.urls.notifications")),
     path("bulletins/", include("inspections.urls.bulletins")),
     path("dashboard/", include("inspections.urls.dashboard")),
+    path("duty/", include("inspections.urls.duty")),
     path("api/", include("api.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -128,6 +128,8 @@ class ImportRecord(models.Model):
         UNITS = "units", "单位导入"
         HAZARDS = "hazards", "隐患台账导入"
         CALENDAR = "calendar", "放假安排导入"
+        ACCIDENTS = "accidents", "事故台账导入"
+        DUTY = "duty", "值班表导入"
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     user = models.ForeignKey(

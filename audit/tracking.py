@@ -69,6 +69,8 @@ TRACKED: list[Tracked] = [
     Tracked("inspections.Bulletin", exclude=[*NOISE, "stats"]),
     Tracked("inspections.BulletinAdjustment"),
     Tracked("inspections.CalendarDay"),
+    # 值班表: an import replaces a day's rows (delete + insert), both recorded.
+    Tracked("inspections.DutyShift"),
 ]
 
 
