@@ -236,3 +236,20 @@ def test_a_unit_import_is_one_record_with_its_file_and_the_rows_it_created(login
     for pk in created:
         (event,) = history(Unit, pk)
         assert event.pgh_context["url"] == reverse("units:import_confirm")
+
+
+@pytest.mark.django_db
+def test_an_accident_import_is_one_record_with_its_file_and_its_accidents(unit_of_a, office):
+    from inspections import accident_import
+    from inspections.models import Accident
+    from tests.inspections.test_accident_import import sheet
+
+    factories.street_office(factories.area("兴华街道"))
+    source = sheet(("2025年3月5日", unit_of_a.name, "", "机械伤害", 0, 1, "1", "操作工受伤"))
+    report = accident_import.import_accidents(source, actor=office, filename="事故台账.xlsx")
+    assert not report.errors
+    record = ImportRecord.objects.get()
+    assert (record.kind, record.user, record.filename) == ("accidents", office, "事故台账.xlsx")
+    assert record.created_rows == {"inspections.Accident": [Accident.objects.get().pk]}
+    with record.file.open("rb") as handle:
+        assert handle.read() == source.getvalue()
