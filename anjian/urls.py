@@ -20,5 +20,6 @@ urlpatterns = [
     path("dashboard/", include("inspections.urls.dashboard")),
     path("duty/", include("inspections.urls.duty")),
     path("api/", include("api.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]
