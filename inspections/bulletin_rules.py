@@ -40,9 +40,9 @@ class RuleConfig:
     veto_major_overdue_days: int
     # Defaults here too: a snapshot stored before these rules existed still reads.
     praise_min_inspections: int = 4  # per month
-    praise_min_coverage: Decimal = Decimal("0.5")
+    praise_min_coverage: Decimal = Decimal("0.3")
     criticise_min_inspections: int = 2  # per month
-    criticise_min_coverage: Decimal = Decimal("0.2")
+    criticise_min_coverage: Decimal = Decimal("0.08")
     criticise_overdue_min_open: int = 5
 
     @classmethod

@@ -158,8 +158,9 @@ def compute_stats(bulletin: Bulletin, today: datetime.date) -> dict:
 
 
 def _add_rule_inputs(bulletin: Bulletin, scope, rows: list[dict], config: RuleConfig) -> None:
-    """What the rules read beyond the tables: each department's fatal accidents not yet in the
-    一票否决 ledger, and the overdue hazards of departments too small for a rate."""
+    """What the rules read beyond the tables: each department's remit and its key-unit
+    coverage, its fatal accidents not yet in the 一票否决 ledger, and the overdue hazards of
+    departments too small for a rate."""
     accidents = stats_module.fatal_accident_list(scope)
     recorded = vetoes.recorded_accidents(bulletin=bulletin)
     small = [
@@ -168,7 +169,9 @@ def _add_rule_inputs(bulletin: Bulletin, scope, rows: list[dict], config: RuleCo
         if row["open"]["value"] < config.criticise_overdue_min_open and row["overdue"]["value"]
     ]
     overdue = stats_module.overdue_of_departments(scope, small)
+    remit = stats_module.remit_coverage(scope)
     for row in rows:
+        row.update(remit.of(row))
         row["fatal_list"] = fatal_accidents_of(row, accidents, recorded)
         if row["id"] in overdue:
             row["overdue_hazards"] = overdue[row["id"]]

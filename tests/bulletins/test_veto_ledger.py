@@ -175,9 +175,9 @@ def test_the_notes_print_every_rule_with_this_periods_minimums(district, office)
     notes = flat.split("统计口径和评价规则")[-1]
     for printed in [
         "本期开展检查不少于4次（每月4次，按统计期间31天折算）",
-        "覆盖率不低于50%",
+        "覆盖率不低于30%",
         "少于2次（每月2次，按统计期间31天折算）",
-        "覆盖率低于20%",
+        "覆盖率低于8%",
         "未销号隐患不足5项的部门不计算逾期率",
         "一票否决台账",
         "职责范围：监管部门为其牵头监管的在册单位",
