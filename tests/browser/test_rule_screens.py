@@ -131,7 +131,9 @@ def test_veto_ledger_reads_on_a_phone_and_a_desktop(
         expect(view.get_by_test_id("veto-summary")).to_contain_text("2026年 · 区应急管理局 · 1项")
         rows = view.get_by_test_id("veto-table").locator("tbody tr")
         expect(rows).to_have_count(2)
-        expect(rows.first).to_contain_text("中毒窒息事故")
+        # Newest first: the overdue-major veto of 30 June above the accident of 8 June.
+        expect(rows.first).to_contain_text("重大隐患逾期超过30日")
+        expect(rows.nth(1)).to_contain_text("中毒窒息事故")
         if name == "phone":
             assert view.evaluate("document.documentElement.scrollWidth") <= 390
         shot(view, f"rules-veto-ledger-{name}")
