@@ -19,6 +19,7 @@ def navigation(request):
             "units": True,
             "manage_units": user.can_manage_units,
             "office": user.is_office,
+            "duty": user.sees_everything,
             "admin": user.is_superuser or user.role == user.Role.ADMIN,
             # Lazy: one query, only on pages that render the navigation.
             "unread_notifications": SimpleLazyObject(lambda: _unread_count(user)),

@@ -25,7 +25,15 @@ from units.models import Area, Category, Department, Unit, User
 from units.validators import make_credit_code
 
 from . import workflow
-from .models import Accident, Campaign, DeadlineExtension, Hazard, HazardEvent, Inspection
+from .models import (
+    Accident,
+    Campaign,
+    DeadlineExtension,
+    DutyShift,
+    Hazard,
+    HazardEvent,
+    Inspection,
+)
 from .photos import save_photo
 
 S = Hazard.Status
@@ -345,6 +353,7 @@ def _seed() -> dict[str, int]:
         _maybe_escalate(history, hazard)
     _enforcement(history, created)
     _accidents(history)
+    _duty_roster(history)
     return {
         "campaigns": len(campaigns),
         "inspections": len(created),
@@ -722,7 +731,21 @@ def _disposal(history: History, hazard: Hazard, inspector: User, when) -> None:
             deadline=suspend_until if disposal == Hazard.Disposal.SUSPEND else None,
         ),
     )
-    if done is not None and disposal != Hazard.Disposal.RISK_CONTROL and rng.random() < 0.5:
+    if done is None or rng.random() < 0.15:
+        # Some proposals still wait for the office (its 处置待确认 queue).
+        return
+    confirmed = history.step(
+        done,
+        when + datetime.timedelta(days=rng.randint(1, 3)),
+        10,
+        lambda: workflow.confirm_disposal(
+            hazard_id=done.pk, actor=history.office, version=done.version, note="同意"
+        ),
+    )
+    if confirmed is None:
+        return
+    done = confirmed
+    if disposal != Hazard.Disposal.RISK_CONTROL and rng.random() < 0.5:
         finish = when + datetime.timedelta(days=rng.randint(5, 20))
         if (
             history.step(
@@ -975,3 +998,30 @@ def _accidents(history: History) -> None:
             created_by=office,
         )
     history.counts["accidents"] = len(specs)
+
+
+def _duty_roster(history: History) -> None:
+    """Today (so the home page shows the card) and next 元旦's three days, as the office would
+    enter them: the district's leader on duty with the office, 一把手 of two departments."""
+    today = history.today
+    new_year = datetime.date(today.year + 1, 1, 1)
+    days = [today] + [new_year + datetime.timedelta(days=n) for n in range(3) if today < new_year]
+    rows = (
+        ("安委办", history.users["leader"], "安委办王主任", "024-25812345"),
+        ("消防", None, "消防检查员刘", "024-25819119"),
+        ("应急管理局", None, "应急局检查员陈", "13840012345"),
+    )
+    heads = ("消防大队孙大队长", "应急管理局钱局长")
+    for day in days:
+        for index, (short_name, leader, staff, phone) in enumerate(rows):
+            DutyShift.objects.get_or_create(
+                date=day,
+                department=Department.objects.get(short_name=short_name),
+                defaults={
+                    "leader": leader,
+                    "leader_name": leader.name if leader else heads[index - 1],
+                    "staff": staff,
+                    "phone": phone,
+                    "created_by": history.office,
+                },
+            )

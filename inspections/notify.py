@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from units.models import Department, User
 
-from .models import Hazard, MutedKind, Notification
+from .duty import leaders_on_duty
+from .models import Accident, Hazard, MutedKind, Notification
+from .stats import chinese_date
 
 K = Notification.Kind
 logger = logging.getLogger(__name__)
@@ -62,6 +64,28 @@ def roles(*names: str) -> QuerySet:
 
 def users(*pks: int | None) -> QuerySet:
     return _people().filter(pk__in=[pk for pk in pks if pk])
+
+
+def on_duty(*department_ids: int | None) -> QuerySet:
+    """Today's leaders on duty (值班表) for these departments and for the office."""
+    return leaders_on_duty(timezone.localdate(), department_ids)
+
+
+def _street_ids(area_id: int | None) -> list[int]:
+    if area_id is None:
+        return []
+    return list(
+        Department.objects.filter(kind=Department.Kind.STREET, area_id=area_id).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def on_duty_for(hazard: Hazard) -> QuerySet:
+    """Today's leaders on duty who answer for the hazard: its departments, its street, the office."""
+    return on_duty(
+        hazard.lead_department_id, hazard.handling_department_id, *_street_ids(hazard.unit.area_id)
+    )
 
 
 # --- the helper -------------------------------------------------------------------------------
@@ -126,6 +150,46 @@ def hazard_event(
         ]
     )
     mailed = [n.pk for n, user in zip(created, targets, strict=True) if urgent and user.email]
+    if mailed:
+        transaction.on_commit(lambda: _enqueue(mailed))
+    return created
+
+
+def fatal_accident(accident, *, actor) -> list[Notification]:
+    """A fatal accident registered on a duty day reaches that day's leaders on duty (the
+    office's, the street's and the unit's department's). Urgent: mailed at once."""
+    if not accident.deaths:
+        return []
+    lead = accident.unit.lead_department_id if accident.unit_id else None
+    candidates = on_duty(lead, *_street_ids(accident.area_id))
+    if actor is not None:
+        candidates = candidates.exclude(pk=actor.pk)
+    targets = [
+        user
+        for user in candidates.order_by("pk")
+        if Accident.objects.visible_to(user).filter(pk=accident.pk).exists()
+    ]
+    if not targets:
+        return []
+    where = accident.unit.name if accident.unit_id else accident.area.name
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                kind=K.FATAL_ACCIDENT,
+                day=timezone.localdate(),
+                urgent=True,
+                title=(
+                    f"{K.FATAL_ACCIDENT.label}：{where} {accident.get_kind_display()} "
+                    f"死亡{accident.deaths}人"
+                )[:200],
+                body=f"发生日期：{chinese_date(accident.occurred_on)}\n{accident.description}",
+                link=reverse("accident_detail", args=[accident.pk]),
+            )
+            for user in targets
+        ]
+    )
+    mailed = [n.pk for n, user in zip(created, targets, strict=True) if user.email]
     if mailed:
         transaction.on_commit(lambda: _enqueue(mailed))
     return created

@@ -41,6 +41,7 @@ STAFF_FORBIDDEN = "302 302 302 302 302 302 302 403"  # the admin itself refuses 
 SCOPED = "302 200 404 200 200 200 200 200"  # an object of 消防 in the street's area
 OWNER = "302 200 404 404 404 404 404 404"  # inspector A's own object
 OFFICE = "302 403 403 403 200 403 403 200"  # office and admin only
+DISTRICT = "302 403 403 403 200 200 200 200"  # the district-wide roles
 OFFICE_ONLY = "302 404 404 404 200 404 404 200"  # hidden from all but office and admin
 NOBODY = "302 404 404 404 404 404 404 404"
 LOGGERS = "302 200 200 200 200 403 403 200"  # who records inspections: not supervisor/leader
@@ -137,11 +138,24 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "accident_create":               Case(get=OFFICE, post=OFFICE),
     "accident_detail":               Case("accident", get=SCOPED, post=SCOPED),
     "accident_edit":                 Case("accident", get=OFFICE, post=OFFICE),
+    "accident_import":               Case(get=OFFICE, post=OFFICE),
+    "accident_import_preview":       Case(get="302 403 403 403 302 403 403 302", post=NOT_ALLOWED),
+    "accident_import_confirm":       Case(get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "accident_import_template":      Case(get=OFFICE, post=NOT_ALLOWED),
     "campaign_list":                 Case(get=ALL, post=NOT_ALLOWED),
     "campaign_create":               Case(get=OFFICE, post=OFFICE),
     "campaign_detail":               Case("campaign", get=ALL, post=ALL),
     "campaign_edit":                 Case("campaign", get=OFFICE, post=OFFICE),
     "campaign_delete":               Case("campaign", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    # 值班表: read by the district-wide roles, kept by the office
+    "duty_list":                     Case(get=DISTRICT, post="302 403 403 403 405 405 405 405"),
+    "duty_create":                   Case(get=OFFICE, post=OFFICE),
+    "duty_edit":                     Case("duty", get=OFFICE, post=OFFICE),
+    "duty_delete":                   Case("duty", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "duty_import":                   Case(get=OFFICE, post=OFFICE),
+    "duty_import_preview":           Case(get="302 403 403 403 302 403 403 302", post=NOT_ALLOWED),
+    "duty_import_confirm":           Case(get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "duty_import_template":          Case(get=OFFICE, post=NOT_ALLOWED),
     # notifications: each user's own
     "notification_list":             Case(get=ALL, post=NOT_ALLOWED),
     "notification_read_all":         Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),

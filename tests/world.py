@@ -81,6 +81,7 @@ def build() -> dict[str, object]:
         Bulletin,
         CalendarDay,
         Campaign,
+        DutyShift,
         EnforcementAction,
         ExportJob,
         ImportJob,
@@ -212,6 +213,13 @@ def build() -> dict[str, object]:
         "category": unit.category,
         "group": Group.objects.create(name="matrix"),
         "import_job": ImportJob.objects.create(user=office, filename="台账.xlsx"),
+        "duty": DutyShift.objects.create(
+            date=today,
+            department=fire,
+            leader_name="消防局长",
+            staff="值班员",
+            phone="024-12345678",
+        ),
         "calendar_day": CalendarDay.objects.create(
             date=datetime.date(2099, 1, 1), is_workday=False, note="元旦"
         ),

@@ -24,13 +24,6 @@ PREVIEW_ROWS = 100
 SHOWN_ISSUES = 500
 
 
-def pending_import_filename(request: HttpRequest) -> str | None:
-    """The upload this session previewed and has not confirmed yet (the office's home page)."""
-    if not PENDING.exists(request):
-        return None
-    return PENDING.filename(request) or PENDING.path(request).name
-
-
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_unit_manager(request)

@@ -48,7 +48,7 @@ def keep_acceptance_in_measures(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0018_merged_event_and_import_choices"),
+        ("inspections", "0020_disposal_confirmation"),
         ("units", "0006_user_must_change_password"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,6 +1,7 @@
 from .bulletins import Bulletin, BulletinAdjustment, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
+from .duty import DutyShift
 from .enforcement import Accident, EnforcementAction
 from .exports import ExportJob
 from .hazards import (
@@ -23,6 +24,7 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "DeadlineExtension",
+    "DutyShift",
     "EnforcementAction",
     "ExportJob",
     "Hazard",

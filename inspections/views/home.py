@@ -12,13 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from units.models import Unit, User
-from units.views_xlsx import pending_import_filename
+from units.views_xlsx import PENDING as UNIT_IMPORT
 
 from .. import queues
 from ..filters import ledger_base_queryset
 from ..forms_inspections import InspectionFilter, may_log_inspections
+from ..ledger_import.views import PENDING as HAZARD_IMPORT
 from ..models import Bulletin, DeadlineExtension, Hazard, HazardEvent, Inspection, overdue_q
 from ..workdays import years_to_enter
+from .duty import PENDING as DUTY_IMPORT
+from .duty import today_card
 
 # Rows shown under each queue; its link lists them all.
 QUEUE_ROWS = 5
@@ -51,6 +54,10 @@ def home(request):
         context["first_card"] = inspection_card
     elif inspection_card:
         context["home_cards"].insert(0, inspection_card)
+    duty_card = today_card(request.user)
+    if duty_card:
+        # On a holiday the roster is what the office and the leader need first.
+        context["home_cards"].insert(0, duty_card)
     calendar_card = calendar_home_card(request.user)
     if calendar_card:
         # First of all: until it is entered, working-day deadlines into that year are refused.
@@ -221,12 +228,9 @@ def _bulletins_waiting(user) -> list[dict]:
     ]
 
 
-def bulletins_to_sign(user) -> dict | None:
-    """Slot for the leader's 待签发 bulletins: the 签发 states (Bulletin.Status.SUBMITTED) are
-    being added to bulletins; until the model has them there is nothing to sign and no entry."""
-    submitted = getattr(Bulletin.Status, "SUBMITTED", None)
-    if submitted is None:
-        return None
+def bulletins_to_sign(user) -> dict:
+    """The leader's 待签发 bulletins: submitted by the office, waiting for approval."""
+    submitted = Bulletin.Status.SUBMITTED
     return {
         "key": "bulletins_to_sign",
         "label": "通报待签发",
@@ -235,17 +239,20 @@ def bulletins_to_sign(user) -> dict | None:
     }
 
 
-def _pending_import(request) -> dict | None:
-    filename = pending_import_filename(request)
-    if filename is None:
-        return None
-    return {
-        "key": "import",
-        "label": "单位导入待确认",
-        "hint": filename,
-        "count": 1,
-        "url": reverse("units:import_preview"),
-    }
+def _pending_imports(request) -> list[dict]:
+    """Uploads this session previewed and has not confirmed: units, hazard ledger, duty roster."""
+    found = []
+    for key, label, pending, url in (
+        ("import", "单位导入待确认", UNIT_IMPORT, "units:import_preview"),
+        ("hazard_import", "隐患台账导入待确认", HAZARD_IMPORT, "hazard_import_preview"),
+        ("duty_import", "值班表导入待确认", DUTY_IMPORT, "duty_import_preview"),
+    ):
+        if pending.exists(request):
+            filename = pending.filename(request) or pending.path(request).name
+            found.append(
+                {"key": key, "label": label, "hint": filename, "count": 1, "url": reverse(url)}
+            )
+    return found
 
 
 def my_work(request) -> dict | None:
@@ -258,13 +265,9 @@ def my_work(request) -> dict | None:
         others.append(_draft_inspections(request))
     if user.is_office:
         others += _bulletins_waiting(user)
-        pending = _pending_import(request)
-        if pending:
-            others.append(pending)
+        others += _pending_imports(request)
     if user.role == User.Role.LEADER:
-        to_sign = bulletins_to_sign(user)
-        if to_sign:
-            others.append(to_sign)
+        others.append(bulletins_to_sign(user))
     if not sections and not others:
         return None
     return {
