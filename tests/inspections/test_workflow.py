@@ -17,6 +17,7 @@ from inspections.models import (
     Inspection,
     YearSequence,
 )
+from inspections.views.hazards import event_details
 from inspections.workdays import add_working_days
 from tests import factories
 
@@ -556,6 +557,11 @@ def test_major_hazard_needs_the_five_implementations_before_report_done(
     plan = hazard.events.latest("id")
     assert plan.action == "plan"
     assert plan.data["emergency_plan"] == "停用储罐区并设警戒，专人值守"
+    # The timeline reads the plan as the 五落实, not as a rectification deadline or 验收.
+    labels = dict(event_details(plan))
+    assert labels["治理责任人"] == "张总" and labels["应急预案"] == "停用储罐区并设警戒，专人值守"
+    assert labels["治理时限"] == days(30).isoformat() and labels["治理经费（万元）"] == "0"
+    assert "整改期限" not in labels
     assert hazard.plan_emergency == "停用储罐区并设警戒，专人值守"
     hazard = workflow.list_for_supervision(
         hazard_id=hazard.pk,
