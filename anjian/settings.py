@@ -405,6 +405,18 @@ BULLETIN_CRITICISE_UNTOUCHED_DAYS = env_int("BULLETIN_CRITICISE_UNTOUCHED_DAYS",
 # … or at least MIN_INSPECTIONS inspections of key units in the period, ≥ RATE of them "无隐患".
 BULLETIN_CRITICISE_ZERO_RATE = env_float("BULLETIN_CRITICISE_ZERO_RATE", 0.90)
 BULLETIN_CRITICISE_ZERO_MIN_INSPECTIONS = env_int("BULLETIN_CRITICISE_ZERO_MIN_INSPECTIONS", 10)
+# Praise also needs real work: at least this many inspections a month (scaled to the period's
+# days) and this share of the key units in the department's remit inspected in the period.
+BULLETIN_PRAISE_MIN_INSPECTIONS = env_int("BULLETIN_PRAISE_MIN_INSPECTIONS", 4)
+BULLETIN_PRAISE_MIN_COVERAGE = env_float("BULLETIN_PRAISE_MIN_COVERAGE", 0.3)
+# 组织不力、排查不到位: a regulator or street with units in its remit criticised for fewer
+# inspections than this a month (scaled), or key-unit coverage below this share. 0.08 ≈ 1/12:
+# a department below it in a monthly bulletin is not on course to visit every key unit in a year.
+# Raise it for campaign bulletins, which aim at full coverage.
+BULLETIN_CRITICISE_MIN_INSPECTIONS = env_int("BULLETIN_CRITICISE_MIN_INSPECTIONS", 2)
+BULLETIN_CRITICISE_MIN_COVERAGE = env_float("BULLETIN_CRITICISE_MIN_COVERAGE", 0.08)
+# Below this many open hazards no overdue rate is judged; the overdue ones are named instead.
+BULLETIN_CRITICISE_OVERDUE_MIN_OPEN = env_int("BULLETIN_CRITICISE_OVERDUE_MIN_OPEN", 5)
 # 一票否决: an accident with at least this many deaths in the remit, or a major hazard overdue
 # more than this many days.
 BULLETIN_VETO_FATAL_DEATHS = env_int("BULLETIN_VETO_FATAL_DEATHS", 1)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("inspections.urls.registry")),
     path("notifications/", include("inspections.urls.notifications")),
     path("bulletins/", include("inspections.urls.bulletins")),
+    path("vetoes/", include("inspections.urls.vetoes")),
     path("dashboard/", include("inspections.urls.dashboard")),
     path("duty/", include("inspections.urls.duty")),
     path("api/", include("api.urls")),

@@ -102,7 +102,7 @@ def generate(count: int) -> None:
             location, hazard_type, level, legal_basis, responsible_person, responsible_phone,
             deadline, original_deadline, rectification_plan, measures, status, fixed_on_spot,
             disposal, reopen_count, listed_document, plan_responsible, plan_measures,
-            plan_acceptance, closed_at, version, created_at, updated_at, change_seq,
+            plan_emergency, closed_at, version, created_at, updated_at, change_seq,
             lead_department_id, unit_id, inspection_id)
         SELECT 'YH-D-' || lpad(g::text, 8, '0'), extract(year FROM f.found_on)::int, f.found_on,
             'inspection', '', '', '看板基准隐患', '',

@@ -139,7 +139,7 @@ def generate(count: int) -> None:
             number, year, found_on, description, location, hazard_type, level, legal_basis,
             responsible_person, responsible_phone, deadline, original_deadline,
             rectification_plan, measures, status, fixed_on_spot, disposal, reopen_count,
-            listed_document, plan_responsible, plan_measures, plan_acceptance,
+            listed_document, plan_responsible, plan_measures, plan_emergency,
             version, created_at, updated_at, lead_department_id, unit_id, inspection_id,
             source, external_source, external_id)
         SELECT 'YH-' || y.year || '-' || lpad(((g + 1) / 2)::text, 6, '0'), y.year, f.found_on,

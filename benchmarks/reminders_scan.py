@@ -118,7 +118,7 @@ def generate(count: int) -> None:
             number, year, found_on, description, location, hazard_type, level, legal_basis,
             responsible_person, responsible_phone, deadline, original_deadline,
             rectification_plan, measures, status, fixed_on_spot, disposal, reopen_count,
-            escalated_at, listed_document, plan_responsible, plan_measures, plan_acceptance,
+            escalated_at, listed_document, plan_responsible, plan_measures, plan_emergency,
             version, created_at, updated_at, lead_department_id, unit_id, inspection_id,
             source, external_source, external_id)
         SELECT 'YH-B-' || lpad(g::text, 7, '0'), 2025, d.deadline - 30, '基准隐患' || g, '',

@@ -26,7 +26,8 @@ from django.utils import timezone
 from units.models import Area, Department, User
 
 from . import stats as stats_module
-from .bulletin_rules import RuleConfig, describe, evaluate
+from . import vetoes
+from .bulletin_rules import RuleConfig, describe, evaluate, fatal_accidents_of
 from .models import (
     Bulletin,
     BulletinAdjustment,
@@ -141,18 +142,42 @@ def scope_for(bulletin: Bulletin, today: datetime.date) -> stats_module.Scope:
 def compute_stats(bulletin: Bulletin, today: datetime.date) -> dict:
     """Figures plus the rule lists, with the thresholds that produced them."""
     config = RuleConfig.from_settings()
+    scope = scope_for(bulletin, today)
     data = stats_module.compute(
-        scope_for(bulletin, today),
+        scope,
         major_overdue_days=config.veto_major_overdue_days,
         untouched_days=config.criticise_untouched_days,
         list_cap=settings.BULLETIN_PDF_LIST_CAP,
     )
+    days = (bulletin.period_end - bulletin.period_start).days + 1
+    _add_rule_inputs(bulletin, scope, data["by_department"], config)
     data["rules"] = {
         "config": config.to_json(),
-        "notes": describe(config),
-        **evaluate(data["by_department"], config),
+        "days": days,
+        "notes": describe(config, days),
+        **evaluate(data["by_department"], config, days),
     }
     return data
+
+
+def _add_rule_inputs(bulletin: Bulletin, scope, rows: list[dict], config: RuleConfig) -> None:
+    """What the rules read beyond the tables: each department's remit and its key-unit
+    coverage, its fatal accidents not yet in the 一票否决 ledger, and the overdue hazards of
+    departments too small for a rate."""
+    accidents = stats_module.fatal_accident_list(scope)
+    recorded = vetoes.recorded_accidents(bulletin=bulletin)
+    small = [
+        row["id"]
+        for row in rows
+        if row["open"]["value"] < config.criticise_overdue_min_open and row["overdue"]["value"]
+    ]
+    overdue = stats_module.overdue_of_departments(scope, small)
+    remit = stats_module.remit_coverage(scope)
+    for row in rows:
+        row.update(remit.of(row))
+        row["fatal_list"] = fatal_accidents_of(row, accidents, recorded)
+        if row["id"] in overdue:
+            row["overdue_hazards"] = overdue[row["id"]]
 
 
 ORDINALS = "一二三四五六七八九十"
@@ -579,6 +604,7 @@ def circulate(*, bulletin_id: int, actor: User, today: datetime.date | None = No
         bulletin.save()
         _delete_on_commit(bulletin, old)
         _log(bulletin, actor, BulletinEvent.Action.CIRCULATE, bulletin.number)
+        vetoes.record(bulletin=bulletin, vetoes=effective_lists(bulletin)["veto"], actor=actor)
         _notify_everyone(bulletin, today)
     return bulletin
 

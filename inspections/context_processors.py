@@ -24,5 +24,8 @@ def navigation(request):
             # Lazy: one query, only on pages that render the navigation.
             "unread_notifications": SimpleLazyObject(lambda: _unread_count(user)),
             "log_inspections": may_log_inspections(user),
+            # The 一票否决台账 is the office's and the leaders' page (others see their own
+            # department's entries if they open it).
+            "vetoes": user.sees_everything,
         }
     }

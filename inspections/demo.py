@@ -76,6 +76,90 @@ HAZARD_TEXTS = {
         ("安全生产责任制未建立，未开展安全培训", "办公室", "《安全生产法》第二十二条")
     ],
 }
+# What a 重大 hazard of each type looks like, with the clause of the standard that makes it one
+# (判定依据): an expired extinguisher is never 重大. Types without a listed major case
+# use the first.
+MAJOR_HAZARD_TEXTS = {
+    Hazard.Type.FIRE: [
+        (
+            "人员密集场所疏散楼梯被封堵，二层以上仅剩一个安全出口可用",
+            "二至四层疏散楼梯",
+            "《消防法》第二十八条",
+            "依据GB 35181-2017《重大火灾隐患判定方法》直接判定：人员密集场所安全出口数量不足",
+        ),
+        (
+            "生产车间内设员工宿舍，住宿与生产、储存未分隔（三合一）",
+            "车间夹层",
+            "《消防法》第十九条",
+            "依据GB 35181-2017《重大火灾隐患判定方法》：生产、储存场所内设置员工宿舍且未分隔",
+        ),
+    ],
+    Hazard.Type.HAZCHEM: [
+        (
+            "涉及重点监管危险化工工艺的反应釜未实现自动化控制，紧急停车系统未投用",
+            "反应车间",
+            "《危险化学品安全管理条例》第二十条",
+            "依据《化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）》："
+            "重点监管危险化工工艺装置未实现自动化控制",
+        ),
+    ],
+    Hazard.Type.CONSTRUCTION: [
+        (
+            "深基坑未按专项施工方案施工，支护结构出现明显变形、坑边堆载超限",
+            "基坑东侧",
+            "JGJ 120-2012",
+            "依据《房屋市政工程生产安全重大事故隐患判定标准（2022版）》：基坑支护结构出现明显变形",
+        ),
+        (
+            "塔吊起重力矩限制器、起升高度限位装置失效",
+            "1号塔吊",
+            "GB 5144-2006",
+            "依据《房屋市政工程生产安全重大事故隐患判定标准（2022版）》：起重机械安全装置失效",
+        ),
+    ],
+    Hazard.Type.SPECIAL_EQUIPMENT: [
+        (
+            "载人电梯超期未检验且制动器失效仍在使用",
+            "电梯机房",
+            "《特种设备安全法》第四十条",
+            "依据《特种设备安全法》第四十条和特种设备重大事故隐患判定规定：超期未检且安全装置失效仍在使用",
+        ),
+    ],
+    Hazard.Type.MACHINERY: [
+        (
+            "冲压设备安全联锁失效，操作人员在模具区内作业",
+            "冲压车间",
+            "GB 5091-2011",
+            "依据《工贸企业重大事故隐患判定标准》（应急管理部令第10号）：冲压设备安全防护装置失效",
+        ),
+    ],
+    Hazard.Type.ELECTRICAL: [
+        (
+            "粉尘爆炸危险场所使用非防爆电气设备，除尘系统未设锁气卸灰装置",
+            "抛光车间",
+            "GB 15577-2018",
+            "依据《工贸企业重大事故隐患判定标准》（应急管理部令第10号）：粉尘涉爆场所使用非防爆电气设备",
+        ),
+    ],
+    Hazard.Type.OTHER: [
+        (
+            "有限空间作业未执行作业审批，未检测、未通风即进入作业",
+            "污水池",
+            "《安全生产法》第四十三条",
+            "依据《工贸企业重大事故隐患判定标准》（应急管理部令第10号）：有限空间作业未审批、未检测",
+        ),
+    ],
+    Hazard.Type.TRAFFIC: [
+        (
+            "营运客车安全带、应急门失效且驾驶人无从业资格证驾驶",
+            "停车场",
+            "《道路运输条例》",
+            "依据《道路运输企业和城市客运企业安全生产重大事故隐患判定标准（试行）》："
+            "驾驶人无从业资格驾驶营运客车",
+        ),
+    ],
+}
+
 # Which hazard types an inspector of each department mostly finds.
 DEPARTMENT_TYPES = {
     "消防": [Hazard.Type.FIRE] * 4 + [Hazard.Type.ELECTRICAL],
@@ -317,6 +401,11 @@ def _inspect(history: History, inspector: User, unit: Unit, date, campaign):
         description, location, basis = rng.choice(HAZARD_TEXTS[hazard_type])
         major = not unit.is_illegal and rng.random() < 0.025
         fixed = not unit.is_illegal and not major and rng.random() < 0.07
+        major_basis = ""
+        if major:
+            # Picked without the shared generator, so the rest of the year stays as it was.
+            cases = MAJOR_HAZARD_TEXTS[hazard_type]
+            description, location, basis, major_basis = cases[inspection.pk % len(cases)]
         drafts.append(
             Hazard.objects.create(
                 inspection=inspection,
@@ -325,6 +414,7 @@ def _inspect(history: History, inspector: User, unit: Unit, date, campaign):
                 description=description,
                 location=location,
                 legal_basis=basis,
+                major_basis=major_basis,
                 hazard_type=hazard_type,
                 level=Hazard.Level.MAJOR if major else Hazard.Level.GENERAL,
                 lead_department=unit.lead_department,
@@ -692,7 +782,8 @@ def _major(history: History, hazard: Hazard, inspector: User, d1):
             measures="停用相关设施，委托专业单位制定并实施改造方案",
             funds=Decimal(rng.choice(["8.50", "15.00", "32.00", "60.00"])),
             deadline=hazard.deadline,
-            acceptance="区应急管理局组织专家验收",
+            emergency_plan="治理期间停用相关区域并设置警戒，专人24小时值守；制定专项应急处置方案，"
+            "配备应急器材，每周演练一次",
         ),
     )
     if planned is None:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from anjian.forms import StyledFilterSet, StyledFormMixin
 from units.models import Area, Department
 
-from .models import Bulletin, BulletinAdjustment, BulletinDefaults, Campaign
+from .models import Bulletin, BulletinAdjustment, BulletinDefaults, Campaign, VetoEntry
 
 _date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -141,3 +141,21 @@ class BulletinFilter(StyledFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(title__contains=value) | Q(number__contains=value))
+
+
+class VetoEntryFilter(StyledFilterSet):
+    year = django_filters.NumberFilter(label="考核年度", min_value=2000, max_value=2100)
+    department = django_filters.ModelChoiceFilter(
+        label="部门/街道",
+        queryset=Department.objects.exclude(
+            kind__in=[Department.Kind.OFFICE, Department.Kind.SUPERVISION]
+        ),
+        empty_label="全部",
+    )
+    kind = django_filters.ChoiceFilter(
+        label="否决事项", choices=VetoEntry.Kind.choices, empty_label="全部"
+    )
+
+    class Meta:
+        model = VetoEntry
+        fields = ["year", "department", "kind"]

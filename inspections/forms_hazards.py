@@ -310,7 +310,12 @@ class GovernancePlanForm(ActionForm):
     measures = forms.CharField(label="治理措施", widget=forms.Textarea(attrs={"rows": 2}))
     funds = forms.DecimalField(label="治理经费（万元）", min_value=0, decimal_places=2)
     deadline = forms.DateField(label="治理时限", widget=DATE)
-    acceptance = forms.CharField(label="验收标准/验收人", max_length=200)
+    emergency_plan = forms.CharField(
+        label="应急预案",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="治理完成前的应急措施和预案，如停用范围、警戒、值守和处置程序",
+        error_messages={"required": "请填写应急预案（治理完成前的应急措施）"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -319,7 +324,7 @@ class GovernancePlanForm(ActionForm):
         self.fields["measures"].initial = hazard.plan_measures
         self.fields["funds"].initial = hazard.plan_funds
         self.fields["deadline"].initial = hazard.plan_deadline
-        self.fields["acceptance"].initial = hazard.plan_acceptance
+        self.fields["emergency_plan"].initial = hazard.plan_emergency
 
 
 class ListForm(ActionForm):

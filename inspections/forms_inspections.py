@@ -146,6 +146,7 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
             "level",
             "location",
             "legal_basis",
+            "major_basis",
             "deadline",
             "deadline_working_days",
             "fixed_on_spot",
@@ -156,7 +157,11 @@ class HazardForm(StyledFormMixin, forms.ModelForm):
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         labels = {"deadline": "整改期限（日期）", "fixed_on_spot": "已立即整改（现场整改完毕）"}
-        help_texts = {"description": "提交时必填：写明部位和存在的问题"}
+        help_texts = {
+            "description": "提交时必填：写明部位和存在的问题",
+            "major_basis": "选择重大隐患时必填：判定标准及条款（如 GB 35181-2017 第5.1.3条），"
+            "或判定理由",
+        }
 
     def __init__(
         self,

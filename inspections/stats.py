@@ -757,6 +757,7 @@ def by_department(scope: Scope, *, major_overdue_days: int, untouched_days: int)
             escalated_untouched=untouched.get(dept["id"], {}).get("count", 0),
             fatal_accidents=int(fatal.get("count") or 0),
             fatal_deaths=int(fatal.get("deaths") or 0),
+            area_id=dept["area_id"],
         )
         if dept["kind"] in (Department.Kind.REGULATOR, Department.Kind.STREET) or _active(row):
             result.append(row)
@@ -1027,3 +1028,116 @@ def compute(scope: Scope, *, major_overdue_days: int, untouched_days: int, list_
         "major_list": capped_list(open_major_hazards(scope), scope, list_cap),
         "supervision": supervision(scope),
     }
+
+
+# --- what the rules of inspections.bulletin_rules read beyond the tables ---------------------
+
+
+def key_categories(scope: Scope) -> QuerySet:
+    """The key categories (重点行业领域), or the campaign's target categories if it has some."""
+    categories = Category.objects.filter(is_key=True)
+    if scope.campaign_id:
+        targeted = Category.objects.filter(campaign=scope.campaign_id)
+        if targeted.exists():
+            categories = targeted
+    return categories
+
+
+@dataclass(frozen=True)
+class Remit:
+    """Per department, the units it answers for: a regulator its lead units, a street office
+    the units of its area; counted on the register without closed units, like coverage()."""
+
+    units: dict
+    key_units: dict
+    key_inspected: dict
+
+    def of(self, dept: dict) -> dict:
+        if dept["kind"] == Department.Kind.STREET:
+            key = ("area", dept["area_id"])
+        else:
+            key = ("dept", dept["id"])
+        return {
+            "remit_units": self.units.get(key, 0),
+            "remit_key_units": self.key_units.get(key, 0),
+            "remit_key_inspected": min(self.key_inspected.get(key, 0), self.key_units.get(key, 0)),
+        }
+
+
+def remit_coverage(scope: Scope) -> Remit:
+    """Units in each department's remit, its key units, and how many of those were inspected
+    in the period (by anyone of the district's staff). One query, grouped by (lead department,
+    area): a few hundred rows at most, summed both ways here."""
+    units = Unit.objects.exclude(status=Unit.Status.CLOSED)
+    if scope.area_id:
+        units = units.filter(area_id=scope.area_id)
+    key = Q(category__in=key_categories(scope).values("pk"))
+    inspected = Q(pk__in=scope.inspections().values("unit_id"))
+    rows = (
+        units.values("lead_department", "area")
+        .order_by()
+        .annotate(
+            n=Count("id"), k=Count("id", filter=key), done=Count("id", filter=key & inspected)
+        )
+    )
+    totals: dict = {}
+    key_totals: dict = {}
+    key_done: dict = {}
+    for row in rows:
+        for group in (("dept", row["lead_department"]), ("area", row["area"])):
+            totals[group] = totals.get(group, 0) + row["n"]
+            key_totals[group] = key_totals.get(group, 0) + row["k"]
+            key_done[group] = key_done.get(group, 0) + row["done"]
+    return Remit(units=totals, key_units=key_totals, key_inspected=key_done)
+
+
+def fatal_accident_list(scope: Scope) -> list[dict]:
+    """Each accident with deaths in the period, with who answers for it: the unit's lead
+    department and the street of its area. Few rows."""
+    rows = (
+        scope.accidents()
+        .filter(occurred_on__range=(scope.start, scope.end), deaths__gt=0)
+        .order_by("occurred_on", "id")
+        .values(
+            "id",
+            "occurred_on",
+            "kind",
+            "deaths",
+            "unit__name",
+            "unit__lead_department",
+            "area",
+            "area__name",
+        )
+    )
+    return [
+        {
+            "id": row["id"],
+            "occurred_on": row["occurred_on"].isoformat(),
+            "date_label": chinese_date(row["occurred_on"]),
+            "kind": Accident.Kind(row["kind"]).label,
+            "deaths": row["deaths"],
+            "unit": row["unit__name"] or "",
+            "lead_department": row["unit__lead_department"],
+            "area": row["area"],
+            "area_name": row["area__name"],
+        }
+        for row in rows
+    ]
+
+
+def overdue_of_departments(scope: Scope, department_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The overdue hazards of the given lead departments, as list rows (few: only departments
+    with fewer open hazards than the rules' minimum are asked for)."""
+    ids = list(department_ids)
+    if not ids:
+        return {}
+    result: dict[int, list[dict]] = {}
+    rows = (
+        scope.hazards()
+        .filter(overdue_q(scope.today), lead_department_id__in=ids)
+        .order_by("deadline", "id")
+        .values(*LIST_FIELDS, "lead_department_id")
+    )
+    for row in rows:
+        result.setdefault(row["lead_department_id"], []).append(list_row(row, scope.today))
+    return result

@@ -187,6 +187,8 @@ def completeness_errors(
             )
         if not hazard.level:
             add(mine, "level", "请选择隐患等级")
+        elif hazard.level == Hazard.Level.MAJOR and not hazard.major_basis.strip():
+            add(mine, "major_basis", "重大隐患须写明判定依据（标准条款或判定理由）")
         if not hazard.hazard_type:
             add(mine, "hazard_type", "请选择隐患类别")
         if illegal:
@@ -655,7 +657,7 @@ def _governance_plan_missing(hazard: Hazard) -> list[str]:
         "plan_measures": "措施",
         "plan_funds": "资金",
         "plan_deadline": "时限",
-        "plan_acceptance": "验收标准/验收人",
+        "plan_emergency": "预案",
     }
     return [label for field, label in fields.items() if getattr(hazard, field) in (None, "")]
 
@@ -1061,9 +1063,10 @@ def set_governance_plan(
     measures: str,
     funds: Decimal,
     deadline: datetime.date,
-    acceptance: str,
+    emergency_plan: str,
 ) -> Hazard:
-    """重大隐患治理方案, the 五落实: responsibility, measures, funds, time limit, acceptance."""
+    """重大隐患治理方案, the 五落实: 责任、措施、资金、时限、预案 (responsible person, measures,
+    funds, time limit, and the emergency plan that holds until the hazard is eliminated)."""
     hazard = _lock(hazard_id, version)
     _authorize(actor, "set_plan", hazard)
     hazard.plan_responsible = _required(responsible, "请填写治理责任人")
@@ -1074,19 +1077,24 @@ def set_governance_plan(
     if deadline is None or deadline < hazard.found_on:
         raise Invalid("请填写不早于发现日期的治理时限")
     hazard.plan_deadline = deadline
-    hazard.plan_acceptance = _required(acceptance, "请填写验收标准/验收人")
+    hazard.plan_emergency = _required(emergency_plan, "请填写应急预案（治理完成前的应急措施）")
     _record(
         hazard,
         actor=actor,
         action=A.PLAN,
         from_status=hazard.status,
-        data={"funds": str(funds), "deadline": deadline.isoformat()},
+        data={
+            "plan_responsible": hazard.plan_responsible,
+            "funds": str(funds),
+            "plan_deadline": deadline.isoformat(),
+            "emergency_plan": hazard.plan_emergency[:200],
+        },
         update_fields=[
             "plan_responsible",
             "plan_measures",
             "plan_funds",
             "plan_deadline",
-            "plan_acceptance",
+            "plan_emergency",
         ],
     )
     return hazard

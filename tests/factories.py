@@ -135,6 +135,9 @@ def registered_hazard(unit_obj: Unit, by: User, **fields):
     )
     if unit_obj.is_illegal:
         defaults["disposal"] = Hazard.Disposal.CLOSE
+    if fields.get("level") == Hazard.Level.MAJOR:
+        # Submission refuses a 重大 hazard without its 判定依据.
+        defaults["major_basis"] = "GB 35181-2017《重大火灾隐患判定方法》：安全出口数量不足"
     defaults.update(fields)
     hazard = Hazard.objects.create(**defaults)
     workflow.submit_inspection(inspection_id=insp.pk, actor=by)

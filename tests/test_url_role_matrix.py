@@ -168,6 +168,8 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "notification_read":             Case("notification", get=NOT_ALLOWED, post="302 302 404 404 404 404 404 404"),
     # bulletins: drafts are the office's, circulated ones everybody's and immutable
     "bulletin_list":                 Case(get=ALL, post=NOT_ALLOWED),
+    # 一票否决台账: everyone signed in, scoped to the own department below district level
+    "veto_list":                     Case(get=ALL, post=NOT_ALLOWED),
     "bulletin_create":               Case(get=OFFICE, post=OFFICE),
     "bulletin_defaults":             Case(get=OFFICE, post="302 403 403 403 400 403 403 400"),
     "bulletin_detail": (

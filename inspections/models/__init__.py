@@ -14,6 +14,7 @@ from .hazards import (
 )
 from .imports import ImportJob
 from .notifications import MutedKind, Notification, Reminder, ReminderRun
+from .vetoes import VetoEntry
 
 __all__ = [
     "Accident",
@@ -36,6 +37,7 @@ __all__ = [
     "Notification",
     "Reminder",
     "ReminderRun",
+    "VetoEntry",
     "YearSequence",
     "overdue_q",
 ]

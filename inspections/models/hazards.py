@@ -202,6 +202,12 @@ class Hazard(models.Model):
     hazard_type = models.CharField("隐患类别", max_length=30, choices=Type.choices)
     level = models.CharField("隐患等级", max_length=10, choices=Level.choices)
     legal_basis = models.CharField("依据", max_length=300, blank=True)
+    # Why the hazard is 重大: the standard and clause (e.g. GB 35181-2017 第5.1.3条) or a
+    # stated reason. Required to submit a 重大 hazard (workflow.completeness_errors); a draft
+    # may still lack it, as it may lack its level. db_default lets raw inserts omit it.
+    major_basis = models.CharField(
+        "重大隐患判定依据", max_length=300, blank=True, default="", db_default=""
+    )
     lead_department = models.ForeignKey(
         Department,
         verbose_name="首办负责部门",
@@ -256,7 +262,9 @@ class Hazard(models.Model):
         "治理经费（万元）", max_digits=12, decimal_places=2, null=True, blank=True
     )
     plan_deadline = models.DateField("治理时限", null=True, blank=True)
-    plan_acceptance = models.CharField("验收标准/验收人", max_length=200, blank=True)
+    # 五落实's fifth: the emergency plan (应急预案) while the hazard is not yet eliminated.
+    # 验收 is not part of the plan: it is the verification at the end (复查/验收 events).
+    plan_emergency = models.TextField("应急预案", blank=True, default="", db_default="")
     reported_done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="报告整改完成人",

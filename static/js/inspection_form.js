@@ -26,11 +26,23 @@
     form.querySelectorAll("#hazard-rows .hazard-deadline").forEach(function (el) {
       el.hidden = illegal;
     });
+    rows.querySelectorAll(".hazard-row").forEach(applyLevel);
     form.querySelectorAll("#hazard-rows select[name$='-lead_department'] option[value='']").forEach(
       function (option) {
         option.textContent = leadName ? "默认：" + leadName : "默认：单位的牵头部门";
       }
     );
+  }
+
+  // 判定依据 is asked of a 重大 hazard only: shown once 重大 is chosen, or when already filled
+  // in or refused.
+  function applyLevel(row) {
+    var level = row.querySelector("select[name$='-level']");
+    var basis = row.querySelector(".hazard-major-basis");
+    if (!level || !basis) return;
+    var input = basis.querySelector("input, textarea");
+    var keep = (input && input.value) || basis.querySelector("[role=alert]");
+    basis.hidden = level.value !== "major" && !keep;
   }
 
   function choose(unit) {
@@ -106,6 +118,10 @@
     row.scrollIntoView({ block: "start" });
     var first = row.querySelector("textarea");
     if (first) first.focus();
+  });
+
+  rows.addEventListener("change", function (event) {
+    if (event.target.matches("select[name$='-level']")) applyLevel(event.target.closest(".hazard-row"));
   });
 
   // A removed new row leaves a gap in the numbering; Django skips forms that arrive empty.

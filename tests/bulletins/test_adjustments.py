@@ -73,7 +73,8 @@ def test_strike_and_add_change_the_printed_lists_not_the_figures(ready, office, 
     rendered = bulletins.rerender(ready.pk)
     flat = pdf_flat(rendered)
     assert "兴华街道办事处：主动排查辖区无物业小区，发现并督促整改隐患12项。" in flat
-    criticism = flat.split("（二）通报批评")[1].split("（三）一票否决")[0]
+    # The criticism list proper; the hazards named after it are not a criticism.
+    criticism = flat.split("（二）通报批评")[1].split("以下部门未销号隐患不足")[0]
     assert "区消防救援大队" in criticism and "区应急管理局" not in criticism
 
     notes = list(
@@ -197,7 +198,7 @@ def test_adjust_page_needs_a_reason_next_to_the_field_and_keeps_the_history(
     assert done.status_code == 302
     page = client.get(reverse("bulletin_detail", args=[ready.pk])).content.decode()
     assert "划去通报批评：区应急管理局。理由：系区政府协调事项" in page  # history
-    criticism = page.split("（二）通报批评")[1].split("（三）一票否决")[0]
+    criticism = page.split("（二）通报批评")[1].split('data-testid="named-intro"')[0]
     assert "区应急管理局" not in criticism
     # The leader signing it sees the same history.
     bulletins.submit(bulletin_id=ready.pk, actor=office)

@@ -113,6 +113,23 @@ def test_hazards_in_every_state(db_seeded):
     assert HazardPhoto.objects.filter(kind="before").exists()
 
 
+def test_major_hazards_are_plausible_and_say_why_they_are_major(db_seeded):
+    major = Hazard.objects.filter(level=Hazard.Level.MAJOR)
+    assert major.count() >= 5
+    # Every one names its 判定依据; none is a trifle such as an expired extinguisher.
+    assert not major.filter(major_basis="").exists()
+    assert not major.filter(description__contains="灭火器").exists()
+    assert all("判定" in basis for basis in major.values_list("major_basis", flat=True))
+    # Their governance plans carry the 五落实 with 预案, the fifth, not 验收.
+    planned = major.exclude(plan_funds=None)
+    assert planned.exists()
+    assert not planned.filter(plan_emergency="").exists()
+    plan = HazardEvent.objects.filter(action="plan").first()
+    assert plan.data["emergency_plan"] and plan.data["plan_deadline"]
+    # General hazards need no 判定依据.
+    assert not Hazard.objects.filter(level=Hazard.Level.GENERAL).exclude(major_basis="").exists()
+
+
 def test_every_timeline_is_a_real_path_ending_in_the_current_status(db_seeded):
     now = timezone.now()
     assert not HazardEvent.objects.filter(created_at__gt=now).exists()

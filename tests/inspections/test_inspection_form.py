@@ -126,7 +126,14 @@ def test_inspector_submits_inspection_with_two_hazards_and_a_photo(
     client = login(inspector_a)
     data = form_data(
         unit_of_a,
-        hazards=[a_hazard(photos=jpeg()), a_hazard(description="配电箱无门", level="major")],
+        hazards=[
+            a_hazard(photos=jpeg()),
+            a_hazard(
+                description="配电箱无门",
+                level="major",
+                major_basis="GB 35181-2017 直接判定：人员密集场所安全出口数量不足",
+            ),
+        ],
         inspectors=[inspector_a2.pk],
     )
     response = client.post(NEW, data)
@@ -376,6 +383,51 @@ def test_malformed_post_lists_the_missing_content_too(login, inspector_a, unit_o
     assert errors["level"] == ["请选择隐患等级"]
     assert errors["description"][0].startswith("隐患描述过于简单")
     assert_nothing_saved()
+
+
+def test_major_hazard_without_its_basis_is_refused_next_to_the_field(login, inspector_a, unit_of_a):
+    client = login(inspector_a)
+    response = client.post(
+        NEW, form_data(unit_of_a, hazards=[a_hazard(level="major", major_basis="  ")])
+    )
+    page = refused_as_draft(client, response)
+    errors = page.context["formset"].forms[0].errors
+    assert errors["major_basis"] == ["重大隐患须写明判定依据（标准条款或判定理由）"]
+    html = page.content.decode()
+    field = html.split('data-field="major_basis"')[1].split('data-field="deadline"')[0]
+    assert "重大隐患须写明判定依据" in field  # next to the field, not only at the top
+    # A general hazard needs none.
+    discard_drafts()
+    response = client.post(NEW, form_data(unit_of_a, hazards=[a_hazard(major_basis="")]))
+    assert response.status_code == 302 and Hazard.objects.get().status == "registered"
+
+
+def test_major_hazard_with_its_basis_is_registered_with_it(login, inspector_a, unit_of_a):
+    basis = "《工贸企业重大事故隐患判定标准》：有限空间作业未审批、未检测"
+    response = login(inspector_a).post(
+        NEW, form_data(unit_of_a, hazards=[a_hazard(level="major", major_basis=basis)])
+    )
+    assert response.status_code == 302
+    hazard = Hazard.objects.get()
+    assert (hazard.status, hazard.level, hazard.major_basis) == ("registered", "major", basis)
+    detail = login(inspector_a).get(reverse("hazard_detail", args=[hazard.pk])).content.decode()
+    assert basis in detail
+
+
+def test_a_draft_may_leave_level_and_major_basis_open(login, inspector_a, unit_of_a):
+    client = login(inspector_a)
+    data = form_data(
+        unit_of_a,
+        action="save_draft",
+        hazards=[a_hazard(level=""), a_hazard(level="major", major_basis="")],
+    )
+    response = client.post(NEW, data)
+    inspection = Inspection.objects.get()
+    assert response["Location"] == reverse("inspection_edit", args=[inspection.pk])
+    assert sorted(Hazard.objects.values_list("status", "level")) == [
+        ("draft", ""),
+        ("draft", "major"),
+    ]
 
 
 def test_a_malformed_draft_lists_only_what_is_malformed(login, inspector_a, unit_of_a):

@@ -246,7 +246,7 @@ def call(action: str, hazard: Hazard, actor, *, unit, safety_dept, target) -> No
                 measures="更换管线",
                 funds=12,
                 deadline=today + datetime.timedelta(days=30),
-                acceptance="区应急局验收",
+                emergency_plan="停用管线并设警戒",
             )
         case "list":
             workflow.list_for_supervision(**common, document="铁安委办〔2026〕3号", listed_on=today)

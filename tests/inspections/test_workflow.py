@@ -17,6 +17,7 @@ from inspections.models import (
     Inspection,
     YearSequence,
 )
+from inspections.views.hazards import event_details
 from inspections.workdays import add_working_days
 from tests import factories
 
@@ -516,7 +517,9 @@ def test_major_hazard_needs_the_five_implementations_before_report_done(
         workflow.report_done(
             hazard_id=hazard.pk, actor=inspector_a, version=hazard.version, note="完成"
         )
-    assert "资金" in str(refused.value) and "验收" in str(refused.value)
+    # 五落实 is 责任、措施、资金、时限、预案: the fifth is the emergency plan, not 验收.
+    assert "资金" in str(refused.value) and "预案" in str(refused.value)
+    assert "验收" not in str(refused.value)
     assert snapshot(hazard) == before
     with pytest.raises(workflow.Invalid, match="治理措施"):
         workflow.set_governance_plan(
@@ -527,8 +530,20 @@ def test_major_hazard_needs_the_five_implementations_before_report_done(
             measures="",
             funds=Decimal("0"),
             deadline=days(30),
-            acceptance="区应急局",
+            emergency_plan="停用储罐区并设警戒",
         )
+    with pytest.raises(workflow.Invalid, match="应急预案"):
+        workflow.set_governance_plan(
+            hazard_id=hazard.pk,
+            actor=inspector_a,
+            version=hazard.version,
+            responsible="张总",
+            measures="更换储罐",
+            funds=Decimal("0"),
+            deadline=days(30),
+            emergency_plan="  ",
+        )
+    assert snapshot(hazard) == before
     hazard = workflow.set_governance_plan(
         hazard_id=hazard.pk,
         actor=inspector_a,
@@ -537,8 +552,17 @@ def test_major_hazard_needs_the_five_implementations_before_report_done(
         measures="更换储罐",
         funds=Decimal("0"),
         deadline=days(30),
-        acceptance="区应急局验收",
+        emergency_plan="停用储罐区并设警戒，专人值守",
     )
+    plan = hazard.events.latest("id")
+    assert plan.action == "plan"
+    assert plan.data["emergency_plan"] == "停用储罐区并设警戒，专人值守"
+    # The timeline reads the plan as the 五落实, not as a rectification deadline or 验收.
+    labels = dict(event_details(plan))
+    assert labels["治理责任人"] == "张总" and labels["应急预案"] == "停用储罐区并设警戒，专人值守"
+    assert labels["治理时限"] == days(30).isoformat() and labels["治理经费（万元）"] == "0"
+    assert "整改期限" not in labels
+    assert hazard.plan_emergency == "停用储罐区并设警戒，专人值守"
     hazard = workflow.list_for_supervision(
         hazard_id=hazard.pk,
         actor=office,
