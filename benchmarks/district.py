@@ -40,7 +40,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.common import bench_units, fill_hazard_scope, insert_select  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    bench_units,
+    fill_hazard_scope,
+    insert_select,
+    remove_bench_users,
+)
 from benchmarks.ledger_search import NAME_KINDS, NAME_PREFIXES, PHRASES, STREETS  # noqa: E402
 from inspections.models import Hazard, HazardEvent, Inspection  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
@@ -63,7 +68,7 @@ def seed(hazards: int) -> None:
         " inspections_hazard, inspections_inspection_inspectors, inspections_inspection,"
         " units_unit RESTART IDENTITY CASCADE"
     )
-    User.objects.filter(username__startswith="bench_").delete()
+    remove_bench_users()
     departments = list(Department.objects.filter(kind=Department.Kind.REGULATOR).order_by("id"))
     office = Department.objects.get(kind=Department.Kind.OFFICE)
     inspectors = [

@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 
-from benchmarks.common import bench_units, fill_hazard_scope  # noqa: E402
+from benchmarks.common import bench_units, fill_hazard_scope, remove_bench_users  # noqa: E402
 from inspections.filters import (  # noqa: E402
     LEDGER_DEFAULT_SORT,
     ledger_base_queryset,
@@ -99,7 +99,7 @@ def generate(count: int) -> None:
     sql("DROP INDEX IF EXISTS unit_text_bigram_idx")
     departments = list(Department.objects.filter(kind=Department.Kind.REGULATOR))
     office_dept = Department.objects.get(kind=Department.Kind.OFFICE)
-    User.objects.filter(username__startswith="bench_").delete()
+    remove_bench_users()
     inspector = User.objects.create(
         username="bench_inspector", role=User.Role.INSPECTOR, department=departments[0]
     )

@@ -35,7 +35,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from benchmarks.common import bench_units, fill_hazard_scope  # noqa: E402
+from benchmarks.common import bench_units, fill_hazard_scope, remove_bench_users  # noqa: E402
 from inspections import reminders  # noqa: E402
 from inspections.models import Hazard, Inspection  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
@@ -63,7 +63,7 @@ def generate(count: int) -> None:
         " inspections_hazard, inspections_inspection_inspectors, inspections_inspection,"
         " units_unit RESTART IDENTITY CASCADE"
     )
-    User.objects.filter(username__startswith="bench_").delete()
+    remove_bench_users()
     departments = list(Department.objects.filter(kind=Department.Kind.REGULATOR))
     users = []
     for department in departments:
