@@ -80,6 +80,8 @@ class Horizon:
 # snapshot; which of them belong to this database, from pg_stat_activity (its backend_xid is
 # the 32-bit form). A session of this database whose details this role may not read (another
 # role's) could be writing here: then the cluster-wide xmin is the safe answer.
+# No "%" in the text: the audit's context injection (pghistory) passes parameters with every
+# statement inside a request, so a literal % would be read as a placeholder.
 HORIZON_SQL = """
 WITH snap AS (SELECT pg_current_snapshot() AS s),
 here AS (
@@ -89,7 +91,7 @@ SELECT
     pg_snapshot_xmin(snap.s)::text::bigint,
     pg_snapshot_xmax(snap.s)::text::bigint,
     (SELECT min(x::text::bigint) FROM pg_snapshot_xip(snap.s) AS x
-      WHERE x::text::bigint % 4294967296 IN (
+      WHERE mod(x::text::bigint, 4294967296) IN (
           SELECT backend_xid::text::bigint FROM here WHERE backend_xid IS NOT NULL)),
     (SELECT count(*) FROM here WHERE query = '<insufficient privilege>'),
     pg_current_xact_id_if_assigned()::text::bigint
