@@ -363,6 +363,12 @@ EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 # district-scale page is a dozen aggregate queries); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 120)
 
+# 现场文书 (inspections/documents): the place abbreviation that starts a department's default
+# 文号 prefix (铁 → 铁消改〔2026〕1号; the office sets other prefixes per department in the
+# admin), and how many verification pages one address may open per minute (QR scans, /v/…).
+DOCUMENT_PLACE_ABBR = env_str("DOCUMENT_PLACE_ABBR", "")
+DOCUMENT_VERIFY_PER_MINUTE = env_int("DOCUMENT_VERIFY_PER_MINUTE", 30)
+
 # 通报 (bulletins). The issuing body, number prefix and addressees printed on every bulletin.
 BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", "区安全生产委员会办公室")
 BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", "安委办通报")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("bulletins/", include("inspections.urls.bulletins")),
     path("dashboard/", include("inspections.urls.dashboard")),
     path("duty/", include("inspections.urls.duty")),
+    path("", include("inspections.urls.documents")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

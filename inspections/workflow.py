@@ -17,6 +17,7 @@ from django.utils import timezone
 from units.models import Department, Unit, User
 
 from . import notify, permissions
+from .documents import issuing as documents
 from .models import (
     DeadlineExtension,
     Hazard,
@@ -242,6 +243,7 @@ def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
     inspection.status = Inspection.Status.SUBMITTED
     inspection.submitted_at = now
     inspection.save(update_fields=["status", "submitted_at", "updated_at"])
+    documents.on_submission(inspection=inspection, hazards=hazards, actor=actor)
     return hazards
 
 
@@ -533,6 +535,7 @@ def assign(
             "responsible_phone",
         ],
     )
+    documents.on_assignment(hazard=hazard, actor=actor)
     notify.hazard_event(
         hazard,
         kind=N.ASSIGNED,
@@ -734,6 +737,7 @@ def verify(
             data=data,
             update_fields=["closed_at"],
         )
+        documents.on_verification(hazard=hazard, actor=actor, ok=True, note=note)
         return hazard
     if new_deadline is None or new_deadline < timezone.localdate():
         raise Invalid("复查不合格须给出不早于今天的新整改期限")
@@ -753,6 +757,9 @@ def verify(
             "reopen_count": hazard.reopen_count,
         },
         update_fields=["deadline", "reopen_count"],
+    )
+    documents.on_verification(
+        hazard=hazard, actor=actor, ok=False, note=note, old_deadline=old_deadline
     )
     notify.hazard_event(
         hazard,

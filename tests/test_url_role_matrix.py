@@ -119,6 +119,15 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         Case("hazard", params={"action": "start"}, get=NOT_ALLOWED, post="302 400 404 400 400 400 400 400"),
         Case("hazard", params={"action": "no-such-action"}, get=NOT_ALLOWED, post="302 404 404 404 404 404 404 404"),
     ),
+    # 现场文书: the PDF to whoever sees the unit or issued it; corrections are the office's
+    "document_pdf":                  Case("document", get=SCOPED, post=NOT_ALLOWED),
+    "document_void":                 Case("document", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "document_reissue":              Case("document", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    # The QR code's page is public: the same proof to everyone, 404 for a token never issued.
+    "document_verify": (
+        Case("document_token", get=OPEN, post="405 405 405 405 405 405 405 405"),
+        Case(params={"token": "not-a-token"}, get="404 404 404 404 404 404 404 404", post="405 405 405 405 405 405 405 405"),
+    ),
     "hazard_list":                   Case(get=ALL, post=NOT_ALLOWED),
     "hazard_export":                 Case(get=ALL, post=ALL),
     # An export is its requester's alone, whoever else may see the ledger.
@@ -247,6 +256,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     **_admin_model("units_category", "category"),
     **_admin_model("units_unit", "unit"),
     **_admin_model("inspections_calendarday", "calendar_day"),
+    **_admin_model("inspections_documentprefix", "document_prefix"),
     "admin:inspections_calendarday_import": Case(get=STAFF, post=STAFF),
     "admin:inspections_calendarday_import_template": Case(get=STAFF, post=STAFF),
     # Clients are revoked, never deleted; the call log is read-only.
