@@ -83,6 +83,10 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # Expectation strings: anon insp_a insp_b street office supervisor leader admin.
     "home":                          Case(get=ALL, post=ALL),
     "healthz":                       Case(get="200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405"),
+    # The phone app shell: public, holds no data (a browser fetches the manifest without cookies)
+    "pwa_manifest":                  Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
+    "pwa_service_worker":            Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
+    "pwa_offline":                   Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
     "login":                         Case(get="200 302 302 302 302 302 302 302", post="200 302 302 302 302 302 302 302"),
     "logout":                        Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),
     # accounts: one's own password; the office lifts login lockouts

@@ -239,20 +239,22 @@ def _document(unit, inspection, hazard, by):
     """A notice with its PDF already stored (the matrix must not render one per role), and the
     signed token of its verification page. The verification counters start empty."""
     from django.core.cache import cache
+    from django.db import transaction
 
     from inspections.documents import issuing, tokens
     from inspections.models import Document
 
     cache.clear()
-    document = issuing.issue(
-        kind=Document.Kind.NOTICE,
-        department=inspection.department,
-        unit=unit,
-        actor=by,
-        hazards=[hazard],
-        inspection=inspection,
-        content={},
-    )
+    with transaction.atomic():  # browser tests build the world outside a test transaction
+        document = issuing.issue(
+            kind=Document.Kind.NOTICE,
+            department=inspection.department,
+            unit=unit,
+            actor=by,
+            hazards=[hazard],
+            inspection=inspection,
+            content={},
+        )
     document.pdf.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
     document.sha256 = "0" * 64
     document.save(update_fields=["pdf", "sha256"])
