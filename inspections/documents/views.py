@@ -147,3 +147,27 @@ def section_context(request: HttpRequest, documents) -> dict:
         "may_correct": request.user.is_office,
         "next": request.get_full_path(),
     }
+
+
+UNIT_DOCUMENTS_SHOWN = 20
+
+
+def unit_documents_section(request: HttpRequest, unit) -> list[dict]:
+    """The unit page's 现场文书 section (units.sections): the latest documents, one query."""
+    rows = list(
+        Document.objects.visible_to(request.user)
+        .filter(unit=unit)
+        .select_related("department")
+        .order_by("-issued_at", "-pk")[: UNIT_DOCUMENTS_SHOWN + 1]
+    )
+    return [
+        {
+            "key": "documents",
+            "title": "现场文书",
+            "template": "documents/unit_section.html",
+            "context": {
+                "rows": rows[:UNIT_DOCUMENTS_SHOWN],
+                "more": len(rows) > UNIT_DOCUMENTS_SHOWN,
+            },
+        }
+    ]

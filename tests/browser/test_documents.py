@@ -81,6 +81,11 @@ def test_hazard_page_lists_and_opens_its_documents(
     expect(browser_page.get_by_test_id("record-pdf")).to_be_visible()
     expect(browser_page.get_by_test_id("documents")).to_contain_text("安全生产检查记录")
     shot(browser_page, f"document-inspection-{size}")
+    browser_page.goto(f"{live_url}/units/{insp.unit_id}/")
+    expect(browser_page.get_by_test_id("unit-documents")).to_contain_text(notice.number)
+    browser_page.locator('[data-section="documents"]').scroll_into_view_if_needed()
+    shot(browser_page, f"document-unit-{size}")
+    browser_page.goto(f"{live_url}/inspections/{insp.pk}/")
     response = browser_page.request.get(
         f"{live_url}{browser_page.get_by_test_id('record-pdf').get_attribute('href')}"
     )

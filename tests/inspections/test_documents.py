@@ -339,3 +339,12 @@ def test_office_voids_from_the_page_and_an_empty_reason_is_refused(
     )
     notice.refresh_from_db()
     assert notice.status == Document.Status.VOID and notice.token_revoked_at is None
+
+
+def test_unit_page_lists_the_units_documents(login, unit_of_a, inspector_a, inspector_b):
+    insp = submitted_inspection(unit_of_a, inspector_a)
+    notice = insp.documents.get(kind="notice")
+    url = reverse("units:detail", args=[unit_of_a.pk])
+    page = login(inspector_a).get(url).content.decode()
+    assert 'data-testid="unit-documents"' in page
+    assert notice.number in page and reverse("document_pdf", args=[notice.pk]) in page
