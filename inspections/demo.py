@@ -641,7 +641,21 @@ def _disposal(history: History, hazard: Hazard, inspector: User, when) -> None:
             deadline=suspend_until if disposal == Hazard.Disposal.SUSPEND else None,
         ),
     )
-    if done is not None and disposal != Hazard.Disposal.RISK_CONTROL and rng.random() < 0.5:
+    if done is None or rng.random() < 0.15:
+        # Some proposals still wait for the office (its 处置待确认 queue).
+        return
+    confirmed = history.step(
+        done,
+        when + datetime.timedelta(days=rng.randint(1, 3)),
+        10,
+        lambda: workflow.confirm_disposal(
+            hazard_id=done.pk, actor=history.office, version=done.version, note="同意"
+        ),
+    )
+    if confirmed is None:
+        return
+    done = confirmed
+    if disposal != Hazard.Disposal.RISK_CONTROL and rng.random() < 0.5:
         finish = when + datetime.timedelta(days=rng.randint(5, 20))
         if (
             history.step(

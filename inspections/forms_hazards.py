@@ -261,6 +261,20 @@ class FinishDisposalForm(ActionForm):
     note = forms.CharField(label="处置结果", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ConfirmDisposalForm(ActionForm):
+    note = forms.CharField(
+        label="确认意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnDisposalForm(ActionForm):
+    note = forms.CharField(
+        label="退回理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="隐患回到整改中，恢复转处置前的整改期限",
+    )
+
+
 class VoidForm(ActionForm):
     reason = forms.CharField(label="作废理由", widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -366,6 +380,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "report_done": ReportDoneForm,
     "verify": VerifyForm,
     "cannot_rectify": CannotRectifyForm,
+    "confirm_disposal": ConfirmDisposalForm,
+    "return_disposal": ReturnDisposalForm,
     "finish_disposal": FinishDisposalForm,
     "void": VoidForm,
     "request_extension": RequestExtensionForm,

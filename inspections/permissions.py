@@ -29,6 +29,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "report_done": frozenset({INSPECTOR, OFFICE, ADMIN}),
     "verify": frozenset({INSPECTOR, OFFICE, ADMIN}),
     "cannot_rectify": frozenset({INSPECTOR, OFFICE, ADMIN}),
+    "confirm_disposal": frozenset({OFFICE, ADMIN}),
+    "return_disposal": frozenset({OFFICE, ADMIN}),
     "finish_disposal": frozenset({OFFICE, ADMIN}),
     "void": frozenset({OFFICE, ADMIN}),
     "request_extension": frozenset({INSPECTOR, OFFICE, ADMIN}),
@@ -53,6 +55,8 @@ ACTION_FROM: dict[str, tuple[str, ...]] = {
     "report_done": (S.ASSIGNED, S.RECTIFYING),
     "verify": (S.AWAITING_VERIFICATION,),
     "cannot_rectify": (S.ASSIGNED, S.RECTIFYING),
+    "confirm_disposal": (S.DISPOSAL,),
+    "return_disposal": (S.DISPOSAL,),
     "finish_disposal": (S.DISPOSAL,),
     "void": (
         S.REGISTERED,
@@ -89,6 +93,8 @@ ACTION_LABELS = {
     "report_done": "报告整改完成",
     "verify": "复查",
     "cannot_rectify": "无法整改转处置",
+    "confirm_disposal": "确认处置措施",
+    "return_disposal": "退回处置（继续整改）",
     "finish_disposal": "处置完毕销号",
     "void": "作废",
     "request_extension": "申请延期",
@@ -105,6 +111,11 @@ ACTION_LABELS = {
 
 def _role(user) -> str:
     return ADMIN if user.is_superuser else user.role
+
+
+def is_office_role(user) -> bool:
+    """The office (or admin) takes decisions that are proposals when an inspector makes them."""
+    return user is not None and _role(user) in (OFFICE, ADMIN)
 
 
 def _inspector_may_act(user, hazard: Hazard) -> bool:
@@ -146,6 +157,10 @@ def refusal(user, action: str, hazard: Hazard) -> str | None:
         return f"“{ACTION_LABELS[action]}”仅适用于已督办或挂牌督办的隐患"
     if action == "propose_listing" and hazard.listed_document:
         return "该隐患已挂牌督办"
+    if action in ("confirm_disposal", "return_disposal") and hazard.disposal_confirmed_at:
+        return "该处置措施已确认"
+    if action == "finish_disposal" and not hazard.disposal_confirmed_at:
+        return "处置措施尚待安委办确认，确认后才能销号"
     if action == "decide_extension" and pending_extension(hazard) is None:
         return "没有待审批的延期申请"
     if action == "request_extension" and pending_extension(hazard) is not None:

@@ -76,9 +76,16 @@ def _extension_pending(user, today: datetime.date) -> Q:
 
 
 def _disposal_to_confirm(user, today: datetime.date) -> Q:
-    # 风险管控 waits for its review date, which reopens it by itself; every other disposal
-    # waits for the office to confirm its outcome (finish_disposal).
-    return Q(status=S.DISPOSAL) & ~Q(disposal=Hazard.Disposal.RISK_CONTROL)
+    # An inspector's disposal is a proposal until the office confirms or returns it.
+    return Q(status=S.DISPOSAL, disposal_confirmed_at__isnull=True)
+
+
+def _disposal_to_close(user, today: datetime.date) -> Q:
+    # 风险管控 waits for its review date, which reopens it by itself; every other confirmed
+    # disposal waits for the office to record its outcome (finish_disposal).
+    return Q(status=S.DISPOSAL, disposal_confirmed_at__isnull=False) & ~Q(
+        disposal=Hazard.Disposal.RISK_CONTROL
+    )
 
 
 def _listed_to_accept(user, today: datetime.date) -> Q:
@@ -121,7 +128,20 @@ QUEUES: dict[str, Queue] = {
         ),
         Queue("to_triage", "待交办", _to_triage, OLDEST_FIRST, "已登记，待审核交办"),
         Queue("extension_pending", "延期待审批", _extension_pending, OLDEST_FIRST),
-        Queue("disposal_to_confirm", "处置待确认", _disposal_to_confirm, OLDEST_FIRST),
+        Queue(
+            "disposal_to_confirm",
+            "处置待确认",
+            _disposal_to_confirm,
+            OLDEST_FIRST,
+            "检查员提出的停产整顿、移交执法等处置，待确认或退回",
+        ),
+        Queue(
+            "disposal_to_close",
+            "处置待销号",
+            _disposal_to_close,
+            OLDEST_FIRST,
+            "处置已确认，处置完毕后销号",
+        ),
         Queue(
             "listed_to_accept", "挂牌待验收", _listed_to_accept, OLDEST_FIRST, "验收合格后摘牌销号"
         ),
@@ -137,7 +157,13 @@ QUEUES: dict[str, Queue] = {
 
 # Which queues each role's home page shows, in this order.
 INSPECTOR_QUEUES = ("to_start", "to_report", "to_verify", "my_extensions")
-OFFICE_QUEUES = ("to_triage", "extension_pending", "disposal_to_confirm", "listed_to_accept")
+OFFICE_QUEUES = (
+    "to_triage",
+    "extension_pending",
+    "disposal_to_confirm",
+    "disposal_to_close",
+    "listed_to_accept",
+)
 SUPERVISOR_QUEUES = ("supervision",)
 
 CHOICES = [(q.key, q.label) for q in QUEUES.values()]

@@ -225,8 +225,10 @@ def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
         if inspection.unit.is_illegal:
             hazard.status = S.DISPOSAL
             hazard.disposal = Hazard.Disposal.CLOSE
+            # 四个一律: the law decides this one, nobody need confirm it.
+            hazard.disposal_confirmed_at = now
             action, note = A.REGISTER, "非法场所：不整改，依法关闭取缔"
-            fields.append("disposal")
+            fields += ["disposal", "disposal_confirmed_at"]
         elif hazard.fixed_on_spot:
             hazard.status = S.AWAITING_VERIFICATION
             hazard.reported_done_by = actor
@@ -807,6 +809,9 @@ def cannot_rectify(
             raise Invalid(f"{Hazard.Disposal(disposal).label}须填写不早于发现日期的期限")
         hazard.deadline = deadline
     hazard.disposal = disposal
+    # The office decides disposals: its own stands at once, an inspector's is a proposal.
+    by_office = permissions.is_office_role(actor)
+    hazard.disposal_confirmed_at = timezone.now() if by_office else None
     from_status, hazard.status = hazard.status, S.DISPOSAL
     data = {"disposal": disposal, "review_on": review_on.isoformat() if review_on else None}
     if hazard.deadline != old_deadline:
@@ -821,7 +826,88 @@ def cannot_rectify(
         from_status=from_status,
         note=note,
         data=data,
-        update_fields=["disposal", "risk_review_on", "deadline"],
+        update_fields=["disposal", "risk_review_on", "deadline", "disposal_confirmed_at"],
+    )
+    if not by_office:
+        notify.hazard_event(
+            hazard,
+            kind=N.DISPOSAL_PROPOSED,
+            actor=actor,
+            recipients=[notify.roles(User.Role.OFFICE)],
+            title=f"{hazard.unit.name} 拟{Hazard.Disposal(disposal).label}，待确认",
+            body=note,
+        )
+    return hazard
+
+
+def _disposal_event(hazard: Hazard) -> HazardEvent | None:
+    """The 无法整改转处置 event that proposed the current disposal (its actor, old deadline)."""
+    return hazard.events.filter(action=A.CANNOT_RECTIFY).order_by("-id").first()
+
+
+@transaction.atomic
+def confirm_disposal(*, hazard_id: int, actor, version: int, note: str = "") -> Hazard:
+    """安委办 confirms an inspector's disposal: from now on it stands, and can be finished."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "confirm_disposal", hazard)
+    hazard.disposal_confirmed_at = timezone.now()
+    _record(
+        hazard,
+        actor=actor,
+        action=A.DISPOSAL_CONFIRMED,
+        from_status=hazard.status,
+        note=(note or "").strip(),
+        data={"disposal": hazard.disposal},
+        update_fields=["disposal_confirmed_at"],
+    )
+    proposal = _disposal_event(hazard)
+    notify.hazard_event(
+        hazard,
+        kind=N.DISPOSAL_DECIDED,
+        actor=actor,
+        recipients=[
+            notify.hazard_department(hazard),
+            notify.users(proposal.actor_id if proposal else None),
+        ],
+        title=f"{hazard.unit.name} {hazard.get_disposal_display()}已确认",
+        body=note,
+    )
+    return hazard
+
+
+@transaction.atomic
+def return_disposal(*, hazard_id: int, actor, version: int, note: str) -> Hazard:
+    """安委办 does not confirm an inspector's disposal: back to 整改中 with the deadline it had
+    before (the disposal's own deadline goes with it), and the reason."""
+    hazard = _lock(hazard_id, version)
+    _authorize(actor, "return_disposal", hazard)
+    note = _required(note, "请说明退回理由（如：应责令限期整改，不必停产）")
+    proposal = _disposal_event(hazard)
+    old_deadline = (proposal.data or {}).get("old_deadline") if proposal else None
+    disposal = hazard.disposal
+    if old_deadline:
+        hazard.deadline = datetime.date.fromisoformat(old_deadline)
+    hazard.disposal, hazard.risk_review_on, hazard.disposal_confirmed_at = "", None, None
+    from_status, hazard.status = hazard.status, S.RECTIFYING
+    _record(
+        hazard,
+        actor=actor,
+        action=A.DISPOSAL_RETURNED,
+        from_status=from_status,
+        note=note,
+        data={"disposal": disposal},
+        update_fields=["deadline", "disposal", "risk_review_on", "disposal_confirmed_at"],
+    )
+    notify.hazard_event(
+        hazard,
+        kind=N.DISPOSAL_DECIDED,
+        actor=actor,
+        recipients=[
+            notify.hazard_department(hazard),
+            notify.users(proposal.actor_id if proposal else None),
+        ],
+        title=f"{hazard.unit.name} {Hazard.Disposal(disposal).label}未获确认，退回整改",
+        body=note,
     )
     return hazard
 
@@ -861,6 +947,7 @@ def review_risk_controls(*, today: datetime.date) -> int:
             hazard.deadline = max(review_on, hazard.found_on)
             hazard.disposal = ""
             hazard.risk_review_on = None
+            hazard.disposal_confirmed_at = None
             hazard.status = S.RECTIFYING
             _record(
                 hazard,
@@ -869,7 +956,7 @@ def review_risk_controls(*, today: datetime.date) -> int:
                 from_status=S.DISPOSAL,
                 note="风险管控到期，重新进入整改",
                 data={"review_on": review_on.isoformat()},
-                update_fields=["deadline", "disposal", "risk_review_on"],
+                update_fields=["deadline", "disposal", "risk_review_on", "disposal_confirmed_at"],
             )
             reopened += 1
     return reopened

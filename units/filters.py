@@ -29,10 +29,24 @@ class UnitFilter(StyledFilterSet):
         widget=YesNoWidget(only_yes=True),
     )
     is_illegal = django_filters.BooleanFilter(label="非法场所", widget=YesNoWidget())
+    incomplete = django_filters.BooleanFilter(
+        label="仅登记信息不全",
+        method="filter_incomplete",
+        widget=YesNoWidget(only_yes=True),
+    )
 
     class Meta:
         model = Unit
-        fields = ["q", "category", "area", "department", "status", "key_only", "is_illegal"]
+        fields = [
+            "q",
+            "category",
+            "area",
+            "department",
+            "status",
+            "key_only",
+            "is_illegal",
+            "incomplete",
+        ]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -50,6 +64,14 @@ class UnitFilter(StyledFilterSet):
         if code != value:
             superset |= BigramMatch(UNIT_DOCUMENT, code)
         return queryset.filter(superset, exact)
+
+    def filter_incomplete(self, queryset, name, value):
+        if not value:
+            return queryset
+        blank = Q(pk__in=[])
+        for field, _label in Unit.PARTICULARS:
+            blank |= Q(**{field: ""})
+        return queryset.filter(blank)
 
     def filter_status(self, queryset, name, value):
         if value == ACTIVE:

@@ -247,6 +247,18 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # What the register must hold of every unit; a unit a hazard ledger's import created lacks
+    # them until someone fills them in (the ledger names only the unit).
+    PARTICULARS = (
+        ("address", "地址"),
+        ("legal_rep", "第一责任人"),
+        ("legal_rep_phone", "第一责任人电话"),
+    )
+
+    @property
+    def missing_particulars(self) -> list[str]:
+        return [label for name, label in self.PARTICULARS if not getattr(self, name)]
+
     @property
     def status_badge(self) -> str:
         return self.STATUS_BADGES.get(self.status, "secondary")

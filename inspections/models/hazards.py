@@ -205,6 +205,9 @@ class Hazard(models.Model):
     fixed_on_spot = models.BooleanField("立即整改", default=False)
     disposal = models.CharField("处置措施", max_length=20, choices=Disposal.choices, blank=True)
     risk_review_on = models.DateField("风险管控复核日期", null=True, blank=True)
+    # An inspector's disposal (停产整顿, 移交执法 …) is a proposal until the office confirms it;
+    # the office's own is confirmed as it is recorded.
+    disposal_confirmed_at = models.DateTimeField("处置确认时间", null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField("复查不合格次数", default=0)
     merged_into = models.ForeignKey(
         "self",
@@ -439,6 +442,8 @@ class HazardEvent(models.Model):
         VERIFY_OK = "verify_ok", "复查合格"
         VERIFY_FAIL = "verify_fail", "复查不合格"
         CANNOT_RECTIFY = "cannot_rectify", "无法整改转处置"
+        DISPOSAL_CONFIRMED = "disposal_confirmed", "确认处置"
+        DISPOSAL_RETURNED = "disposal_returned", "退回处置"
         DISPOSAL_DONE = "disposal_done", "处置完毕"
         RISK_REVIEW = "risk_review", "风险管控到期复核"
         FIX_ON_SPOT = "fix_on_spot", "立即整改"

@@ -92,6 +92,8 @@ class Notification(models.Model):
         NOTICE = "notice", "督办通知"
         LISTING_PROPOSED = "listing_proposed", "建议挂牌"
         FATAL_ACCIDENT = "fatal_accident", "亡人事故"
+        DISPOSAL_PROPOSED = "disposal_proposed", "处置待确认"
+        DISPOSAL_DECIDED = "disposal_decided", "处置确认结果"
 
     EVENT_KINDS = (
         Kind.HAZARD_NEW,
@@ -107,6 +109,8 @@ class Notification(models.Model):
         Kind.INTERVIEWED,
         Kind.NOTICE,
         Kind.LISTING_PROPOSED,
+        Kind.DISPOSAL_PROPOSED,
+        Kind.DISPOSAL_DECIDED,
     )
     # Mailed at once and never muted; every other event kind waits for the next digest mail.
     URGENT_KINDS = frozenset(

@@ -9,8 +9,5 @@ urlpatterns = [
     path("new/", views.duty_create, name="duty_create"),
     path("<int:pk>/edit/", views.duty_edit, name="duty_edit"),
     path("<int:pk>/delete/", views.duty_delete, name="duty_delete"),
-    path("import/", views.duty_import, name="duty_import"),
-    path("import/preview/", views.duty_import_preview, name="duty_import_preview"),
-    path("import/confirm/", views.duty_import_confirm, name="duty_import_confirm"),
-    path("import/template/", views.duty_import_template, name="duty_import_template"),
+    *views.IMPORT.urls("duty"),
 ]

@@ -1,6 +1,6 @@
 """URL routes for the registry pages: enforcement actions, accidents, campaigns."""
 
-from django.urls import path
+from django.urls import include, path
 
 from ..views import registry as views
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("enforcement/<int:pk>/", views.enforcement_detail, name="enforcement_detail"),
     path("accidents/", views.accident_list, name="accident_list"),
     path("accidents/new/", views.accident_create, name="accident_create"),
+    path("accidents/", include(views.ACCIDENT_IMPORT.urls("accident"))),
     path("accidents/<int:pk>/", views.accident_detail, name="accident_detail"),
     path("accidents/<int:pk>/edit/", views.accident_edit, name="accident_edit"),
     path("campaigns/", views.campaign_list, name="campaign_list"),

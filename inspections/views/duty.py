@@ -1,32 +1,24 @@
 """值班表 pages: the roster (office, supervision office, leaders), its form and its .xlsx import.
 
 Reading is for the district-wide roles; entering, editing and importing are the office's.
-The import is anjian/imports.py's upload → preview → confirm, like the unit and ledger imports.
+The import is anjian/imports.py's TableImport (upload → preview → confirm), like accidents.
 """
 
-import io
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from anjian.imports import ImportUploadForm, PendingUpload
+from anjian.imports import TableImport
 from anjian.lists import FilteredListView
-from anjian.spreadsheets import XLSX_CONTENT_TYPE, ImportFileError
 
 from .. import duty
 from ..forms_duty import DutyFilter, DutyShiftForm
 from ..models import DutyShift
-
-PENDING = PendingUpload("duty_import")
-SHOWN_ISSUES = 500
-PREVIEW_ROWS = 200
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -127,101 +119,44 @@ def _list_at(shift: DutyShift) -> str:
 # --- import ---------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def duty_import(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        PENDING.store(request, form.cleaned_data["file"])
-        return redirect("duty_import_preview")
-    return render(
-        request,
-        "inspections/duty/import_upload.html",
-        {
-            "form": form,
-            "columns": duty.COLUMNS,
-            "max_mb": settings.IMPORT_MAX_BYTES // 1048576,
-            "max_rows": duty.MAX_ROWS,
-        },
-    )
+class DutyImport(TableImport):
+    session_key = "duty_import"
+    upload_template = "inspections/duty/import_upload.html"
+    preview_template = "inspections/duty/import_preview.html"
+    upload_url, preview_url, list_url = "duty_import", "duty_import_preview", "duty_list"
+    template_filename = "值班表导入模板.xlsx"
+    columns = duty.COLUMNS
+    max_rows = duty.MAX_ROWS
+    refusal = "只有安委办可以维护值班表"
 
+    def read(self, path):
+        return duty.read_roster(path)
 
-def _preview(request, *, roster=None, file_error="", token="", stale=False, filename=None):
-    context = {
-        "filename": PENDING.filename(request) if filename is None else filename,
-        "report": roster,
-        "file_error": file_error,
-        "token": token,
-        "stale": stale,
-        "shown_issues": SHOWN_ISSUES,
-        "preview_rows": PREVIEW_ROWS,
-    }
-    if roster is not None:
-        context.update(
-            errors=roster.errors[:SHOWN_ISSUES],
-            warnings=roster.warnings[:SHOWN_ISSUES],
-            preview=roster.rows[:PREVIEW_ROWS],
-            replacing=sum(1 for row in roster.rows if row.replaces),
+    def enter(self, path, *, actor):
+        return duty.import_roster(path, actor=actor)
+
+    def write_template(self, fileobj) -> None:
+        duty.write_template(fileobj, start=timezone.localdate())
+
+    def preview_context(self, report) -> dict:
+        return {"replacing": sum(1 for row in report.rows if row.replaces)}
+
+    def done_message(self, report, filename: str) -> str:
+        first, last = report.dates
+        message = (
+            f"已从“{filename}”导入 {len(report.rows)} 条值班（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}）"
         )
-    return render(request, "inspections/duty/import_preview.html", context)
+        if report.replaced:
+            message += f"，其中 {report.replaced} 条替换了原有安排"
+        return message
+
+    def done_url(self, report) -> str:
+        first, last = report.dates
+        return f"{reverse('duty_list')}?date_from={first:%Y-%m-%d}&date_to={last:%Y-%m-%d}"
 
 
-@require_GET
-def duty_import_preview(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
-    if not PENDING.exists(request):
-        messages.info(request, "请先上传值班表")
-        return redirect("duty_import")
-    try:
-        roster = duty.read_roster(PENDING.path(request))
-    except ImportFileError as exc:
-        filename = PENDING.filename(request)
-        PENDING.discard(request)
-        return _preview(request, file_error=str(exc), filename=filename)
-    return _preview(request, roster=roster, token=PENDING.token(request))
-
-
-@require_POST
-def duty_import_confirm(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
-    claimed = PENDING.claim(request, request.POST.get("token"))
-    if claimed is None:
-        messages.warning(request, "该预览已失效（可能已导入，或之后又上传了其他文件），请重新上传")
-        return redirect("duty_import")
-    if claimed is False:
-        messages.warning(request, "该文件正在导入或已导入，请在值班表中查看")
-        return redirect("duty_list")
-    try:
-        roster = duty.import_roster(claimed.path, actor=request.user)
-    except ImportFileError as exc:
-        return _preview(request, file_error=str(exc), filename=claimed.filename)
-    except IntegrityError:
-        return _preview(
-            request,
-            file_error="导入时与同时进行的另一次修改冲突，未导入任何值班；请重新上传预览",
-            filename=claimed.filename,
-        )
-    finally:
-        claimed.path.unlink(missing_ok=True)
-    if roster.errors:
-        return _preview(request, roster=roster, stale=True, filename=claimed.filename)
-    first, last = roster.dates
-    message = f"已从“{claimed.filename}”导入 {len(roster.rows)} 条值班（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}）"
-    if roster.replaced:
-        message += f"，其中 {roster.replaced} 条替换了原有安排"
-    messages.success(request, message)
-    return redirect(f"{reverse('duty_list')}?date_from={first:%Y-%m-%d}&date_to={last:%Y-%m-%d}")
-
-
-@require_GET
-def duty_import_template(request: HttpRequest) -> FileResponse:
-    _require_office(request)
-    buffer = io.BytesIO()
-    duty.write_template(buffer, start=timezone.localdate())
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename="值班表导入模板.xlsx", content_type=XLSX_CONTENT_TYPE
-    )
+IMPORT = DutyImport()
+PENDING = IMPORT.pending
 
 
 def today_card(user) -> dict | None:

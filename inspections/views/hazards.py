@@ -23,7 +23,16 @@ from ..models import DeadlineExtension, Document, Hazard, HazardEvent
 
 # Forms shown expanded; the others (triage alternatives, escalation) open on a click.
 PRIMARY_ACTIONS = frozenset(
-    {"assign", "start", "report_done", "verify", "finish_disposal", "decide_extension", "escalate"}
+    {
+        "assign",
+        "start",
+        "report_done",
+        "verify",
+        "confirm_disposal",
+        "finish_disposal",
+        "decide_extension",
+        "escalate",
+    }
 )
 
 # How an event's `data` keys read on the timeline; keys not listed are internal ids.
@@ -235,6 +244,8 @@ WORKFLOW_FUNCTIONS = {
     "report_done": workflow.report_done,
     "verify": workflow.verify,
     "cannot_rectify": workflow.cannot_rectify,
+    "confirm_disposal": workflow.confirm_disposal,
+    "return_disposal": workflow.return_disposal,
     "finish_disposal": workflow.finish_disposal,
     "void": workflow.void,
     "request_extension": workflow.request_extension,

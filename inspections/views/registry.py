@@ -22,10 +22,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from anjian.imports import TableImport
 from anjian.lists import FilteredListView
 from units.models import Unit, User
 
-from .. import enforcement, notify
+from .. import accident_import, enforcement, notify
 from ..forms_registry import (
     AccidentFilter,
     AccidentForm,
@@ -504,3 +505,35 @@ def campaign_detail(request, pk: int):
             "today": timezone.localdate(),
         },
     )
+
+
+class AccidentImport(TableImport):
+    """Past accidents from the office's 事故台账 (inspections/accident_import.py)."""
+
+    session_key = "accident_import"
+    upload_template = "inspections/accidents/import_upload.html"
+    preview_template = "inspections/accidents/import_preview.html"
+    upload_url, preview_url = "accident_import", "accident_import_preview"
+    list_url = "accident_list"
+    template_filename = "事故台账导入模板.xlsx"
+    columns = accident_import.COLUMNS
+    max_rows = accident_import.MAX_ROWS
+    refusal = "只有安委办可以导入事故"
+
+    def read(self, path):
+        return accident_import.read_accidents(path)
+
+    def enter(self, path, *, actor):
+        return accident_import.import_accidents(path, actor=actor)
+
+    def write_template(self, fileobj) -> None:
+        accident_import.write_template(fileobj)
+
+    def done_message(self, report, filename: str) -> str:
+        message = f"已从“{filename}”导入 {len(report.rows)} 起事故"
+        if report.already_in:
+            message += f"；{report.already_in} 行此前已导入，已跳过"
+        return message
+
+
+ACCIDENT_IMPORT = AccidentImport()

@@ -114,6 +114,14 @@ def world(inspector_a, inspector_a2, inspector_b, unit_of_a, other_area, today):
             status=S.DISPOSAL,
             disposal=Hazard.Disposal.RISK_CONTROL,
             risk_review_on=days(30),
+            disposal_confirmed_at=timezone.now(),
+        ),
+        "disposal_confirmed": make(
+            unit_of_a,
+            inspector_a,
+            status=S.DISPOSAL,
+            disposal=Hazard.Disposal.ENFORCEMENT,
+            disposal_confirmed_at=timezone.now(),
         ),
         "listed_done": make(
             unit_of_a,
@@ -232,6 +240,7 @@ def test_office_queues_oldest_first(login, office, world):
     assert pks(entries["to_triage"]) == [world["registered_old"].pk, world["registered"].pk]
     assert pks(entries["extension_pending"]) == [world["start_late"].pk]
     assert pks(entries["disposal_to_confirm"]) == [world["disposal"].pk]
+    assert pks(entries["disposal_to_close"]) == [world["disposal_confirmed"].pk]
     assert pks(entries["listed_to_accept"]) == [world["listed_done"].pk]
     assert entries["bulletins_ready"]["count"] == 1
     assert entries["bulletins_failed"]["count"] == 0

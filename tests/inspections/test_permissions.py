@@ -26,6 +26,8 @@ start              Y         Y      .          .      Y
 report_done        Y         Y      .          .      Y
 verify             Y         Y      .          .      Y
 cannot_rectify     Y         Y      .          .      Y
+confirm_disposal   .         Y      .          .      Y
+return_disposal    .         Y      .          .      Y
 finish_disposal    .         Y      .          .      Y
 void               .         Y      .          .      Y
 request_extension  Y         Y      .          .      Y
@@ -50,6 +52,8 @@ start              .     .          Y        .          .                     . 
 report_done        .     .          Y        Y          .                     .        .      .        .      .
 verify             .     .          .        .          Y                     .        .      .        .      .
 cannot_rectify     .     .          Y        Y          .                     .        .      .        .      .
+confirm_disposal   .     .          .        .          .                     Y        .      .        .      .
+return_disposal    .     .          .        .          .                     Y        .      .        .      .
 finish_disposal    .     .          .        .          .                     Y        .      .        .      .
 void               .     Y          Y        Y          Y                     Y        .      .        .      .
 request_extension  .     .          Y        Y          .                     .        .      .        .      .
@@ -73,6 +77,8 @@ EXPECTED_TO = {
     "report_done": S.AWAITING_VERIFICATION,
     "verify": S.CLOSED,
     "cannot_rectify": S.DISPOSAL,
+    "confirm_disposal": None,
+    "return_disposal": S.RECTIFYING,
     "finish_disposal": S.CLOSED,
     "void": S.VOID,
     "request_extension": None,
@@ -164,6 +170,8 @@ def build_hazard(action: str, status: str, unit, inspector_a, reporter) -> Hazar
         fields["merged_into"] = factories.hazard(unit, inspector_a, status=S.REGISTERED)
     if status == S.DISPOSAL:
         fields["disposal"] = Hazard.Disposal.SUSPEND
+        if action not in ("confirm_disposal", "return_disposal"):
+            fields["disposal_confirmed_at"] = timezone.now()
     hazard = factories.hazard(unit, inspector_a, **fields)
     if status == S.DRAFT:
         hazard.inspection.status = "draft"
@@ -214,6 +222,10 @@ def call(action: str, hazard: Hazard, actor, *, unit, safety_dept, target) -> No
             workflow.cannot_rectify(
                 **common, disposal=Hazard.Disposal.SUSPEND, note="需停产改造", deadline=today
             )
+        case "confirm_disposal":
+            workflow.confirm_disposal(**common, note="同意停产整顿")
+        case "return_disposal":
+            workflow.return_disposal(**common, note="责令限期整改即可")
         case "finish_disposal":
             workflow.finish_disposal(**common, note="已停产整顿到位")
         case "void":
