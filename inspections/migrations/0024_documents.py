@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0019_duty_roster'),
+        ('inspections', '0020_disposal_confirmation'),
         ('units', '0006_user_must_change_password'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
