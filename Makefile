@@ -16,7 +16,7 @@ DEV_ENV := DEBUG=1 PLAIN_STATIC=1
 # `.venv/bin/python manage.py …` typed beside the demo uses the demo's settings.
 DEV_ENV_FILE := .env.dev
 
-.PHONY: run test lint bench system-run system-test venv demo-db dev-env clean
+.PHONY: run test lint bench load system-run system-test venv demo-db dev-env clean
 
 run: system-run venv demo-db
 	@echo "安检 正在运行：http://127.0.0.1:$(PORT)/  （Ctrl+C 退出）"
@@ -48,6 +48,16 @@ bench: venv
 	  echo "  createdb -h 127.0.0.1 -U postgres anjian_bench"; \
 	  echo "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/anjian_bench make bench"; exit 1;; esac
 	$(BIN)/python benchmarks/district.py $(BENCH_ARGS)
+
+# A bounded load test (locust, loopback, fixed time) against gunicorn with production settings,
+# on the database DATABASE_URL names — after `make bench` for the ten-year figures.
+load: venv .venv-load/.installed
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
+
+.venv-load/.installed: benchmarks/requirements-load.txt
+	$(PYTHON) -m venv .venv-load
+	.venv-load/bin/pip install -q -r benchmarks/requirements-load.txt
+	touch $@
 
 system-run:
 	@APT_PACKAGES="$(RUN_APT)" sh -c "$$SYSTEM_DEPS"

@@ -27,6 +27,11 @@ class FilteredListView(ListView):
         per-row aggregates that must not run over the whole filtered set."""
         return self.get_base_queryset()
 
+    def known_count(self) -> int | None:
+        """The filtered total when the view has counted it already (None: the paginator runs
+        its own COUNT)."""
+        return None
+
     def get_paginate_by(self, queryset):
         try:
             size = int(self.request.GET.get("page_size", self.paginate_by))
@@ -58,6 +63,9 @@ class FilteredListView(ListView):
         if not self.paginate_ids_first:
             return super().paginate_queryset(queryset, page_size)
         paginator = Paginator(queryset.values_list("pk", flat=True), page_size)
+        known = self.known_count()
+        if known is not None:
+            paginator.count = known  # a cached_property: the paginator's COUNT never runs
         page = paginator.get_page(self.request.GET.get("page"))
         ids = list(page.object_list)
         rows = self.get_page_rows_queryset().in_bulk(ids) if ids else {}

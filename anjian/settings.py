@@ -196,6 +196,10 @@ else:
         }
     }
 
+# The hazard counts index carries INCLUDE columns for PostgreSQL's index-only scans; the SQLite
+# demo builds it on its key alone, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"] if not DATABASE_URL else []
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "units.User"
 
@@ -363,17 +367,18 @@ EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 # district-scale page is a dozen aggregate queries); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 120)
 
-# 现场文书 (inspections/documents): the place abbreviation that starts a department's default
-# 文号 prefix (铁 → 铁消改〔2026〕1号; the office sets other prefixes per department in the
-# admin), and how many verification pages one address may open per minute (QR scans, /v/…).
-DOCUMENT_PLACE_ABBR = env_str("DOCUMENT_PLACE_ABBR", "")
-DOCUMENT_VERIFY_PER_MINUTE = env_int("DOCUMENT_VERIFY_PER_MINUTE", 30)
-
-# 通报 (bulletins). The issuing body, number prefix and addressees printed on every bulletin.
-BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", "区安全生产委员会办公室")
-BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", "安委办通报")
+# 通报 (bulletins). The district's name and its one-character abbreviation make the issuing
+# body (铁西区安全生产委员会办公室) and the document number (铁安委办〔2026〕N号); either can be
+# given in full instead. The same prefix numbers the demo's 挂牌督办 notices: one register.
+DISTRICT_NAME = env_str("DISTRICT_NAME", "铁西区")
+DISTRICT_ABBR = env_str("DISTRICT_ABBR", "铁")
+BULLETIN_ISSUER = env_str("BULLETIN_ISSUER", f"{DISTRICT_NAME}安全生产委员会办公室")
+BULLETIN_NUMBER_PREFIX = env_str("BULLETIN_NUMBER_PREFIX", f"{DISTRICT_ABBR}安委办")
+if not BULLETIN_ISSUER.strip() or not BULLETIN_NUMBER_PREFIX.strip():
+    raise ImproperlyConfigured("BULLETIN_ISSUER and BULLETIN_NUMBER_PREFIX must not be empty")
 BULLETIN_RECIPIENTS = env_str("BULLETIN_RECIPIENTS", "各街道办事处，区安委会各成员单位：")
-# Printed under the body, e.g. "联系人：王某某，电话：0000-00000000"; empty prints nothing.
+# The first 联系人 line of the office's bulletin defaults (通报默认内容, kept in the database and
+# edited there by the office), e.g. "联系人：王某某，电话：0000-00000000".
 BULLETIN_CONTACT = env_str("BULLETIN_CONTACT", "")
 # Rows of the overdue / open-major lists printed in the PDF; the .xlsx attachment has them all.
 BULLETIN_PDF_LIST_CAP = env_int("BULLETIN_PDF_LIST_CAP", 30)
@@ -399,6 +404,12 @@ if BULLETIN_AUTO_DRAFT_HOUR >= 0:
         "task": "inspections.tasks.bulletins.auto_draft_bulletin_task",
         "schedule": crontab(day_of_month=1, hour=BULLETIN_AUTO_DRAFT_HOUR, minute=15),
     }
+
+# 现场文书 (inspections/documents): the place abbreviation that starts a department's default
+# 文号 prefix (铁 → 铁消改〔2026〕1号; the office sets other prefixes per department in the
+# admin), and how many verification pages one address may open per minute (QR scans, /v/…).
+DOCUMENT_PLACE_ABBR = env_str("DOCUMENT_PLACE_ABBR", DISTRICT_ABBR)
+DOCUMENT_VERIFY_PER_MINUTE = env_int("DOCUMENT_VERIFY_PER_MINUTE", 30)
 
 # Cache: Redis when configured, so the API's per-client rate limit is one count for every
 # gunicorn worker; otherwise per process (SQLite demo, one runserver process).

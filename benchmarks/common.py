@@ -65,3 +65,15 @@ def insert_select(model, expressions: dict[str, str], from_sql: str, params: dic
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.rowcount
+
+
+def fill_hazard_scope() -> int:
+    """Hazards inserted by SQL get the scope copies the app keeps in Python (inspections/scope.py);
+    without them an inspector would see none of them."""
+    from django.db import connection
+
+    from inspections.scope import FILL_MISSING_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute(FILL_MISSING_SQL)
+        return cursor.rowcount

@@ -41,7 +41,7 @@ from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.common import bench_units  # noqa: E402
+from benchmarks.common import bench_units, fill_hazard_scope  # noqa: E402
 from inspections.models import Hazard, Inspection  # noqa: E402
 from inspections.views.dashboard import dashboard_page  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
@@ -134,6 +134,7 @@ def generate(count: int) -> None:
             "today": today,
         },
     )
+    fill_hazard_scope()
     sql(
         """
         INSERT INTO inspections_enforcementaction (unit_id, kind, decided_on, document_number,

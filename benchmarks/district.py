@@ -40,7 +40,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.common import bench_units, insert_select  # noqa: E402
+from benchmarks.common import bench_units, fill_hazard_scope, insert_select  # noqa: E402
 from benchmarks.ledger_search import NAME_KINDS, NAME_PREFIXES, PHRASES, STREETS  # noqa: E402
 from inspections.models import Hazard, HazardEvent, Inspection  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
@@ -152,6 +152,7 @@ def seed(hazards: int) -> None:
         f" CROSS JOIN LATERAL (SELECT {status} AS status) s",
         {"phrases": PHRASES, "count": hazards, "inspections": INSPECTIONS},
     )
+    fill_hazard_scope()
     print(f"  {hazards:,} hazards in {time.perf_counter() - started:.0f}s")
     started = time.perf_counter()
     actions = ["register", "assign", "start", "report_done", "verify_ok"]

@@ -35,7 +35,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from benchmarks.common import bench_units  # noqa: E402
+from benchmarks.common import bench_units, fill_hazard_scope  # noqa: E402
 from inspections import reminders  # noqa: E402
 from inspections.models import Hazard, Inspection  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
@@ -147,6 +147,7 @@ def generate(count: int) -> None:
             "major": settings.ESCALATE_MAJOR_AFTER_DAYS + 1,
         },
     )
+    fill_hazard_scope()
     sql("ANALYZE")
 
 

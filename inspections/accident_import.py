@@ -26,7 +26,7 @@ from anjian.spreadsheets import (
     parse_date,
     read_sheet,
 )
-from units.models import Area, Department, Unit
+from units.models import Area, Category, Department, Unit
 
 from .models import Accident
 
@@ -126,6 +126,12 @@ def read_accidents(source: str | IO[bytes]) -> AccidentReport:
         loss_header += "（万元）"
     parsed: list[tuple[int, Accident]] = []
     seen: dict[tuple, int] = {}
+    # As migration 0020 classified the accidents recorded before the flag: one without a unit
+    # or in a residential building (no business there) is no 生产安全事故; the office corrects
+    # an exception on the accident's page.
+    no_business = set(
+        Category.objects.filter(credit_code_optional=True).values_list("pk", flat=True)
+    )
 
     def column(name: str) -> str:
         return sheet.column(LAYOUT, name)
@@ -209,6 +215,7 @@ def read_accidents(source: str | IO[bytes]) -> AccidentReport:
             area=unit.area if unit is not None else area,
             occurred_on=occurred_on,
             kind=kind,
+            production=unit is not None and unit.category_id not in no_business,
             deaths=deaths,
             injuries=injuries,
             direct_loss=((loss_yuan or Decimal(0)) / 10000).quantize(Decimal("0.01")),

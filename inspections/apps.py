@@ -15,3 +15,7 @@ class InspectionsConfig(AppConfig):
 
         sections.register(unit_sections)
         sections.register(unit_documents_section)
+
+        from . import scope
+
+        scope.connect()

@@ -11,6 +11,8 @@ Callers enqueue the Celery tasks (views, beat): this module does not import task
 
 import datetime
 import logging
+import math
+import re
 import uuid
 from io import BytesIO
 
@@ -28,6 +30,7 @@ from .bulletin_rules import RuleConfig, describe, evaluate
 from .models import (
     Bulletin,
     BulletinAdjustment,
+    BulletinDefaults,
     BulletinEvent,
     Campaign,
     Notification,
@@ -152,45 +155,102 @@ def compute_stats(bulletin: Bulletin, today: datetime.date) -> dict:
     return data
 
 
-def default_texts(data: dict) -> dict[str, str]:
-    """Starting text for the editable sections, written from the figures."""
+ORDINALS = "一二三四五六七八九十"
+
+
+def _more(shown: int, total: int) -> str:
+    return "等" if total > shown else ""
+
+
+def problem_paragraphs(data: dict) -> list[str]:
+    """二、存在问题 from the figures, each problem with its named cases; a problem without a case
+    is left out (a zero is never presented as a shortcoming)."""
     summary = data["summary"]
-    rules = data["rules"]
+    found = data.get("problems") or {}
     today = data["period"]["today_label"]
-    problems = []
-    if summary["overdue"]["value"]:
-        problems.append(
-            f"隐患整改不及时。截至{today}，仍有逾期未整改隐患{summary['overdue']['value']}项，"
-            f"其中重大隐患{summary['major_overdue']['value']}项，闭环管理不到位。"
+    campaign = bool(data["scope"]["campaign"])
+    where = "本次专项检查发现的隐患中" if campaign else ""
+    result = []
+    overdue = summary["overdue"]["value"]
+    if overdue:
+        text = f"隐患整改不及时。截至{today}，{where}仍有逾期未整改隐患{overdue}项"
+        major = summary["major_overdue"]["value"]
+        if major:
+            text += f"，其中重大隐患{major}项"
+        departments = found.get("overdue_departments") or []
+        if departments:
+            names = "、".join(f"{d['name']}{d['overdue']}项" for d in departments)
+            more = _more(len(departments), found.get("overdue_departments_total", 0))
+            text += f"，主要集中在{names}{more}"
+        result.append(text + "，闭环管理不到位。")
+    untouched = found.get("untouched") or {}
+    if untouched.get("rows"):
+        cases = "；".join(
+            f"{r['number']}（{r['unit']}，{r['department']}，督办已{r['days']}日）"
+            for r in untouched["rows"]
         )
-    if any("督办" in r for entry in rules["criticise"] for r in entry["reasons"]):
-        problems.append("督办落实不力。部分隐患经督办后长时间无任何处理，督办流于形式。")
-    if summary["key_inspections"] and summary["key_zero"] * 2 >= summary["key_inspections"]:
-        problems.append(
-            f"检查质量不高。本期检查重点行业单位{summary['key_inspections']}次，"
-            f"其中{summary['key_zero']}次报告“无隐患”，个别检查存在走过场现象。"
+        result.append(
+            f"督办落实不力。{untouched['total']}项隐患督办{untouched['days']}日以上仍无任何处理，"
+            f"如{cases}{_more(len(untouched['rows']), untouched['total'])}，督办流于形式。"
         )
-    if not problems:
-        problems.append("部分单位安全生产主体责任落实不到位，隐患排查治理仍需加强。")
-    narrative = "\n".join(f"{'一二三四五'[i]}是{text}" for i, text in enumerate(problems))
+    low = found.get("low_coverage") or []
+    if low:
+        cases = "；".join(
+            f"{r['name']}在册{r['total']}家，本期均未检查"
+            if not r["inspected"]
+            else f"{r['name']}在册{r['total']}家，本期检查{r['inspected']}家，覆盖率{r['rate']}"
+            for r in low
+        )
+        head = "专项检查覆盖不全" if campaign else "重点行业领域检查覆盖不全"
+        result.append(f"{head}。{cases}。")
+    repeated = found.get("repeated") or {}
+    if repeated.get("rows"):
+        cases = "、".join(f"{r['unit']}（{r['type']}隐患{r['times']}次）" for r in repeated["rows"])
+        result.append(
+            f"同类隐患反复出现。{repeated['units']}家单位近一年内同类隐患被重复查出，"
+            f"如{cases}{_more(len(repeated['rows']), repeated['units'])}，"
+            "整改不彻底，源头治理不到位。"
+        )
+    key, zero = summary["key_inspections"], summary["key_zero"]
+    if key and zero and zero * 2 >= key:
+        result.append(
+            f"检查质量不高。本期检查重点行业单位{key}次，其中{zero}次报告“无隐患”，"
+            "个别检查存在走过场现象。"
+        )
+    return [f"{ORDINALS[i]}是{text}" for i, text in enumerate(result[: len(ORDINALS)])]
+
+
+def default_texts(data: dict) -> dict[str, str]:
+    """Starting text for the editable sections: 存在问题 written from the figures, 下步工作要求
+    and 联系人 from the office's defaults (BulletinDefaults)."""
+    defaults = BulletinDefaults.current()
+    problems = problem_paragraphs(data) or ["本期未发现需要通报的突出问题。"]
     return {
-        "narrative": narrative,
+        "narrative": "\n".join(problems),
         "praise_remarks": "希望受到表扬的部门再接再厉，持续做好隐患排查治理工作。",
         "criticism_remarks": (
             "被通报批评的部门要认真分析原因，逐项制定整改措施，"
             "于本通报印发之日起10个工作日内将整改情况书面报区安委办。"
         ),
-        "requirements": "\n".join(
-            [
-                "一是压实整改责任。对逾期隐患逐项落实责任、措施、资金、时限、预案“五落实”，"
-                "整改完成后及时复查销号，重大隐患整改完成后报区安委办验收。",
-                "二是提高检查质量。检查要说具体、讲明白，杜绝走过场、流于形式，"
-                "对重点行业领域做到检查全覆盖。",
-                "三是严格执法问责。对拒不整改或整改不力的单位，依法责令停产整顿、关闭取缔；"
-                "对履职不力的部门和人员严肃追责问责。",
-            ]
-        ),
+        "requirements": defaults.requirements,
+        "contact": defaults.contact,
     }
+
+
+def update_defaults(*, actor: User, requirements: str, contact: str) -> BulletinDefaults:
+    """The office's standing wording for the next bulletins; drafts already made keep theirs."""
+    _require_office(actor)
+    requirements, contact = requirements.strip(), contact.strip()
+    if not requirements:
+        raise BulletinError("请填写下步工作要求")
+    with transaction.atomic():
+        defaults = BulletinDefaults.current()
+        defaults = BulletinDefaults.objects.select_for_update().get(pk=defaults.pk)
+        defaults.requirements = requirements
+        defaults.contact = contact
+        defaults.updated_by = actor
+        defaults.save()
+    return defaults
 
 
 def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
@@ -263,7 +323,7 @@ def regenerate(*, bulletin_id: int, actor: User) -> Bulletin:
     return bulletin
 
 
-EDITABLE_TEXTS = ("narrative", "praise_remarks", "criticism_remarks", "requirements")
+EDITABLE_TEXTS = ("narrative", "praise_remarks", "criticism_remarks", "requirements", "contact")
 
 
 def update_texts(*, bulletin_id: int, actor: User, **texts: str) -> Bulletin:
@@ -588,12 +648,158 @@ def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _title_lines(title: str) -> list[str]:
-    """Two-line titles break after 关于 (GB/T 9704 practice)."""
-    if len(title) > 20 and "关于" in title:
-        head, tail = title.split("关于", 1)
-        return [f"{head}关于", tail]
-    return [title]
+# The text block is 156 mm wide (A4 less 28 + 26 mm margins): 442 pt, 20 characters of the 22 pt
+# (2号) title. Latin letters and digits are narrower (0.59 em in Noto Serif CJK); 0.6 errs wide.
+TITLE_CAPACITY = 20.0
+_NARROW = 0.6
+# Runs kept on one line: dates and numbers ("2026年11月30日", "〔2026〕") and the words of
+# bulletin titles, so a line never ends inside "安全生产" or "隐患".
+_TITLE_WORDS = (
+    "安全生产委员会办公室",
+    "隐患排查治理",
+    "安全生产",
+    "情况的通报",
+    "大检查",
+    "专项整治",
+    "专项行动",
+    "专项检查",
+    "第一季度",
+    "第二季度",
+    "第三季度",
+    "第四季度",
+    "隐患",
+    "排查",
+    "治理",
+    "检查",
+    "整治",
+    "行动",
+    "专项",
+    "情况",
+    "通报",
+    "街道",
+    "节前",
+    "火灾",
+    "防控",
+)
+_UNBREAKABLE = re.compile(
+    r"\d+年(?:\d+月(?:\d+日)?)?|\d+月(?:\d+日)?|\d+日|[A-Za-z0-9.]+|〔\d+〕|"
+    + "|".join(_TITLE_WORDS)
+)
+_NO_LINE_START = set("，。、；：？！）》”’〕")
+_NO_LINE_END = set("（《“‘〔")
+MIN_TITLE_LINE = 3
+
+
+def _width(text: str) -> float:
+    return sum(_NARROW if ord(ch) < 128 else 1.0 for ch in text)
+
+
+def _tokens(text: str) -> list[str]:
+    tokens, pos = [], 0
+    for match in _UNBREAKABLE.finditer(text):
+        tokens.extend(text[pos : match.start()])
+        tokens.append(match.group())
+        pos = match.end()
+    tokens.extend(text[pos:])
+    return tokens
+
+
+def _balanced(text: str, capacity: float) -> list[str]:
+    """`text` in the fewest lines that fit, as even as possible: the longest line as short as
+    it can be, every line at least MIN_TITLE_LINE characters, no line starting with closing
+    or ending with opening punctuation, no date or number cut."""
+    tokens = _tokens(text)
+    n = len(tokens)
+    allowed = [
+        i
+        for i in range(1, n)
+        if tokens[i][0] not in _NO_LINE_START and tokens[i - 1][-1] not in _NO_LINE_END
+    ]
+    cuts = [0, *allowed, n]
+
+    def line(a: int, b: int) -> str:
+        return "".join(tokens[a:b])
+
+    for count in range(max(1, math.ceil(_width(text) / capacity)), n + 1):
+        # best[k][j]: the smallest possible longest line for tokens[:cuts[j]] in k lines.
+        best = {(0, 0): (0.0, None)}
+        for k in range(1, count + 1):
+            for j in range(1, len(cuts)):
+                options = []
+                for i in range(j):
+                    if (k - 1, i) not in best:
+                        continue
+                    piece = line(cuts[i], cuts[j])
+                    width = _width(piece)
+                    if width > capacity or len(piece) < MIN_TITLE_LINE:
+                        continue
+                    options.append((max(best[(k - 1, i)][0], width), i))
+                if options:
+                    best[(k, j)] = min(options)
+        end = len(cuts) - 1
+        if (count, end) in best:
+            lines, j = [], end
+            for k in range(count, 0, -1):
+                i = best[(k, j)][1]
+                lines.append(line(cuts[i], cuts[j]))
+                j = i
+            return lines[::-1]
+    return [text]
+
+
+def title_lines(title: str, capacity: float = TITLE_CAPACITY) -> list[str]:
+    """The title's lines as printed (GB/T 9704): one line if it fits; otherwise the break after
+    "关于" (the issuing body on the first line), the rest balanced by measured width; never a
+    line of fewer than MIN_TITLE_LINE characters."""
+    if _width(title) <= capacity:
+        return [title]
+    head, about, tail = title.partition("关于")
+    first = head + about
+    if about and _width(first) <= capacity and len(tail) >= MIN_TITLE_LINE:
+        return [first, *_balanced(tail, capacity)]
+    return _balanced(title, capacity)
+
+
+# The issuing-body mark is at most 30 pt and shrinks to stay on one line of the text block.
+ISSUER_MAX_PT = 30
+TEXT_WIDTH_PT = 440
+
+
+def issuer_size(issuer: str) -> int:
+    # 2 pt of letter spacing per character.
+    return min(ISSUER_MAX_PT, int(TEXT_WIDTH_PT / max(len(issuer), 1) - 2))
+
+
+def accident_paragraph(acc: dict, where: str) -> str:
+    """事故 by kind with 同比 (stats.ACCIDENT_KINDS): 生产安全事故 and 火灾 always, other
+    accidents when there were any this year or last."""
+    parts = []
+    for kind in acc["kinds"]:
+        now, last, change = kind["period"], kind["last"], kind["period_change"]
+        label = kind["label"]
+        if kind["key"] == "other" and not now["count"] and not last["count"]:
+            continue
+        if now["count"]:
+            text = (
+                f"发生{label}{now['count']}起，死亡{now['deaths']}人、受伤{now['injuries']}人，"
+                f"起数{change['count']}"
+            )
+            if now["deaths"] or last["deaths"]:
+                text += f"，死亡人数{change['deaths']}"
+            if now["injuries"] or last["injuries"]:
+                text += f"，受伤人数{change['injuries']}"
+        else:
+            text = f"未发生{label}"
+            if last["count"]:
+                text += f"，起数{change['count']}"
+        parts.append(text)
+    production = next(k for k in acc["kinds"] if k["key"] == "production")
+    ytd, change = production["ytd"], production["ytd_change"]
+    return (
+        f"本期{where}{'；'.join(parts)}。今年以来累计发生生产安全事故{ytd['count']}起、"
+        f"死亡{ytd['deaths']}人、受伤{ytd['injuries']}人，起数{change['count']}，"
+        f"死亡人数{change['deaths']}。"
+    )
 
 
 ANNEXES = [
@@ -618,6 +824,9 @@ def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> di
         day = datetime.date.fromisoformat(data["period"]["today"])
         number = f"{settings.BULLETIN_NUMBER_PREFIX}\u3014{day.year}\u3015　号（印发时编号）"
     supersedes = bulletin.supersedes if bulletin.supersedes_id else None
+    campaign = bool(bulletin.campaign_id)
+    area = bulletin.area.name if bulletin.area_id else "全区"
+    scope_label = "本次专项检查" if campaign else area
     return {
         "bulletin": bulletin,
         "s": data,
@@ -625,13 +834,27 @@ def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> di
         "ledger": _url("hazard_list") or "/hazards/",
         "issuer": settings.BULLETIN_ISSUER,
         "recipients": settings.BULLETIN_RECIPIENTS,
-        "contact": settings.BULLETIN_CONTACT,
+        "contact": bulletin.contact,
         "number": number,
         "is_draft": not circulated,
+        "issuer_size": issuer_size(settings.BULLETIN_ISSUER),
         "date_label": stats_module.chinese_date(day),
-        "title_lines": _title_lines(bulletin.title),
-        "scope_label": bulletin.area.name if bulletin.area_id else "全区",
+        "title_lines": title_lines(bulletin.title),
+        "scope_label": scope_label,
         "campaign_name": bulletin.campaign.name if bulletin.campaign_id else "",
+        "period_span": stats_module.chinese_span(
+            datetime.date.fromisoformat(data["period"]["start"]),
+            datetime.date.fromisoformat(data["period"]["end"]),
+        ),
+        "today_label": data["period"]["today_label"],
+        "yoy": data.get("yoy") or {},
+        "last_year": data.get("last_year"),
+        "accident_text": (
+            accident_paragraph(data["accidents"], "" if campaign else scope_label)
+            if "kinds" in data["accidents"]
+            else ""
+        ),
+        "accident_definition": stats_module.ACCIDENT_DEFINITION,
         "supersedes_number": supersedes.number if supersedes else "",
         "narrative": _paragraphs(bulletin.narrative),
         "praise_remarks": _paragraphs(bulletin.praise_remarks),
@@ -651,7 +874,8 @@ def _enforcement_parts(enforcement: dict) -> list[str]:
         if kind["count"]:
             text = f"{kind['label']}{kind['count']}起"
             if kind["kind"] == "fine":
-                text += f"（罚款共计{enforcement['fines_total']}元）"
+                wan = enforcement.get("fines_wan") or stats_module.wan(enforcement["fines_total"])
+                text += f"（罚款共计{wan}万元）"
             parts.append(text)
     return parts
 
@@ -717,7 +941,10 @@ def attachment_xlsx(bulletin: Bulletin, scope: stats_module.Scope) -> bytes:
         sheet = workbook.create_sheet(name)
         for index, (_, _, width) in enumerate(LIST_COLUMNS, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        title = WriteOnlyCell(sheet, f"{bulletin.title}（附件）——{name}，截至{scope.today}")
+        title = WriteOnlyCell(
+            sheet,
+            f"{bulletin.title}（附件）——{name}，截至{stats_module.chinese_date(scope.today)}",
+        )
         title.font = bold
         sheet.append([title])
         header = []

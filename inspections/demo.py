@@ -33,6 +33,7 @@ from .models import (
     Hazard,
     HazardEvent,
     Inspection,
+    YearSequence,
 )
 from .photos import save_photo
 
@@ -707,12 +708,21 @@ def _major(history: History, hazard: Hazard, inspector: User, d1):
                 hazard_id=planned.pk,
                 actor=history.office,
                 version=planned.version,
-                document=f"铁安委办〔{listed_on.year}〕{history.listed}号",
+                document=_office_document_number(listed_on.year),
                 listed_on=listed_on,
             ),
         )
         or planned
     )
+
+
+def _office_document_number(year: int) -> str:
+    """A 挂牌督办 notice numbered from the register the bulletins use (铁安委办〔2026〕N号):
+    one office, one series, so a demo bulletin never repeats a notice's number."""
+    from .bulletins import format_number
+
+    with transaction.atomic():
+        return format_number(year, YearSequence.next_value("bulletin", year))
 
 
 def _enforcement(history: History, created) -> None:
@@ -900,6 +910,8 @@ def _accidents(history: History) -> None:
             area=unit.area,
             occurred_on=date,
             kind=kind,
+            # A fire in a residential building is a 火灾, not a 生产安全事故.
+            production=not unit.category.credit_code_optional,
             deaths=deaths,
             injuries=injuries,
             direct_loss=Decimal(loss),

@@ -202,12 +202,8 @@ def ledger_order(queryset: QuerySet, sort: str) -> QuerySet:
 def ledger_base_queryset(user) -> QuerySet:
     """What the ledger lists for `user`: their scope, without drafts (own drafts included —
     a draft is not yet on the ledger until its inspection is submitted)."""
-    return (
-        Hazard.objects.visible_to(user)
-        .exclude(status=Hazard.Status.DRAFT)
-        .select_related(
-            "unit", "unit__area", "unit__category", "lead_department", "handling_department"
-        )
+    return Hazard.objects.visible_to(user, drafts=False).select_related(
+        "unit", "unit__area", "unit__category", "lead_department", "handling_department"
     )
 
 

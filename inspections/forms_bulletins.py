@@ -9,7 +9,7 @@ from django.db.models import Q
 from anjian.forms import StyledFilterSet, StyledFormMixin
 from units.models import Area, Department
 
-from .models import Bulletin, BulletinAdjustment, Campaign
+from .models import Bulletin, BulletinAdjustment, BulletinDefaults, Campaign
 
 _date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -54,15 +54,37 @@ class BulletinCreateForm(StyledFormMixin, forms.Form):
 class BulletinTextForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Bulletin
-        fields = ["narrative", "praise_remarks", "criticism_remarks", "requirements"]
+        fields = ["narrative", "praise_remarks", "criticism_remarks", "requirements", "contact"]
         labels = {
             "narrative": "二、存在问题",
             "praise_remarks": "表扬意见（附在表扬名单后）",
             "criticism_remarks": "批评意见（附在批评名单后）",
             "requirements": "四、下步工作要求",
+            "contact": "联系人",
         }
-        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in fields}
-        help_texts = {"narrative": "每行一段；统计数字不可编辑，只能重新生成"}
+        widgets = {
+            **{name: forms.Textarea(attrs={"rows": 4}) for name in fields[:4]},
+            "contact": forms.TextInput(),
+        }
+        help_texts = {
+            "narrative": "每行一段；统计数字不可编辑，只能重新生成",
+            "requirements": "每行一段；默认内容由安委办在“通报默认内容”中维护",
+            "contact": "印在成文日期下，如：联系人：王某某，电话：024-00000000；留空不印",
+        }
+
+
+class BulletinDefaultsForm(StyledFormMixin, forms.ModelForm):
+    """The office's standing 下步工作要求 and 联系人, copied into each new bulletin."""
+
+    class Meta:
+        model = BulletinDefaults
+        fields = ["requirements", "contact"]
+        labels = {"requirements": "下步工作要求（默认）", "contact": "联系人（默认）"}
+        widgets = {"requirements": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {
+            "requirements": "每行一段（一是…二是…）；新生成的通报从此开始，可在每份通报中再修改",
+        }
+        error_messages = {"requirements": {"required": "请填写下步工作要求"}}
 
 
 class BulletinReturnForm(StyledFormMixin, forms.Form):

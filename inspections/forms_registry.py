@@ -123,6 +123,7 @@ class AccidentForm(UnitLookupMixin, StyledFormMixin, forms.ModelForm):
             "unit_lookup",
             "occurred_on",
             "kind",
+            "production",
             "area",
             "deaths",
             "injuries",

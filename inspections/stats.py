@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from units.models import Area, Category, Department, Unit
@@ -374,7 +374,14 @@ def enforcement(scope: Scope) -> dict:
         "kinds": kinds,
         "total": sum(k["count"] for k in kinds),
         "fines_total": f"{Decimal(fines).quantize(Decimal('0.01'))}",
+        "fines_wan": wan(fines),
     }
+
+
+def wan(yuan) -> str:
+    """An amount in 元 written in 万元 as documents do: 125000 → "12.5", 5000 → "0.5"."""
+    value = (Decimal(yuan or 0) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{value.normalize():f}"
 
 
 def same_day_last_year(day: datetime.date) -> datetime.date:
@@ -384,13 +391,30 @@ def same_day_last_year(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _change(now: int, before: int) -> str:
+def yoy(now: int, before: int, unit: str, *, by_count: bool = False) -> str:
+    """同比 as bulletins write it: "同比增加12.5%", "同比下降3起", "同比持平". With nothing last
+    year a percentage means nothing, so the difference is given in units ("同比增加3起").
+    by_count: small counts (accidents, deaths) read better as a difference than a percentage."""
     if now == before:
-        return "持平"
-    if before == 0:
-        return f"增加{now}"
-    pct = percent(abs(now - before), before)
-    return ("上升" if now > before else "下降") + pct
+        return "同比持平"
+    word = "增加" if now > before else "下降"
+    if before == 0 or by_count:
+        return f"同比{word}{abs(now - before)}{unit}"
+    return f"同比{word}{percent(abs(now - before), before)}"
+
+
+def yoy_points(now: Decimal | None, before: Decimal | None) -> str:
+    """A rate's 同比 in percentage points; empty when either year has no rate."""
+    if now is None or before is None:
+        return ""
+    diff = ((now - before) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if diff == 0:
+        return "同比持平"
+    return f"同比{'提高' if diff > 0 else '降低'}{abs(diff)}个百分点"
+
+
+def _change(now: int, before: int) -> str:
+    return yoy(now, before, "", by_count=False).removeprefix("同比")
 
 
 def accidents(scope: Scope) -> dict:
@@ -423,7 +447,212 @@ def accidents(scope: Scope) -> dict:
     }
     result["ytd_from"] = year_start.isoformat()
     result["last_ytd_span"] = [last_start.isoformat(), last_end.isoformat()]
+    result["kinds"] = accidents_by_kind(scope)
     return result
+
+
+ACCIDENT_KINDS = (
+    ("production", "生产安全事故", Q(production=True)),
+    ("fire", "火灾", Q(kind=Accident.Kind.FIRE)),
+    ("other", "其他事故", Q(production=False) & ~Q(kind=Accident.Kind.FIRE)),
+)
+ACCIDENT_DEFINITION = (
+    "事故分类：生产安全事故指生产经营活动中发生的事故（登记时勾选“生产安全事故”），"
+    "含生产经营单位发生的火灾；火灾指全部火灾，含居民住宅等非生产经营场所的火灾"
+    "（后者不属于生产安全事故）；其他事故指既非生产安全事故也非火灾的事故。"
+    "生产经营单位的火灾同时计入生产安全事故和火灾。同比指与去年同期相比。"
+)
+
+
+def accidents_by_kind(scope: Scope) -> list[dict]:
+    """起数/死亡/受伤 per kind (ACCIDENT_KINDS) in the period, the same period last year, the
+    year to date and last year's; one query."""
+    last_start, last_end = same_day_last_year(scope.start), same_day_last_year(scope.end)
+    year_start = scope.end.replace(month=1, day=1)
+    spans = {
+        "period": (scope.start, scope.end),
+        "last": (last_start, last_end),
+        "ytd": (year_start, scope.end),
+        "last_ytd": (year_start.replace(year=year_start.year - 1), last_end),
+    }
+    aggregates = {}
+    for key, _, condition in ACCIDENT_KINDS:
+        for span, bounds in spans.items():
+            where = condition & Q(occurred_on__range=bounds)
+            aggregates[f"{key}_{span}_count"] = Count("id", filter=where)
+            aggregates[f"{key}_{span}_deaths"] = Sum("deaths", filter=where)
+            aggregates[f"{key}_{span}_injuries"] = Sum("injuries", filter=where)
+    row = scope.accidents().aggregate(**aggregates)
+    result = []
+    for key, label, _ in ACCIDENT_KINDS:
+        entry = {"key": key, "label": label}
+        for span in spans:
+            entry[span] = {
+                measure: int(row[f"{key}_{span}_{measure}"] or 0)
+                for measure in ("count", "deaths", "injuries")
+            }
+        units = {"count": "起", "deaths": "人", "injuries": "人"}
+        for span, before in (("period", "last"), ("ytd", "last_ytd")):
+            entry[f"{span}_change"] = {
+                measure: yoy(entry[span][measure], entry[before][measure], unit, by_count=True)
+                for measure, unit in units.items()
+            }
+        result.append(entry)
+    return result
+
+
+def last_year(scope: Scope) -> dict | None:
+    """The same figures for the same period of last year, for 同比. Statuses are read as they
+    were on the same day last year (a hazard closed since then was not yet rectified), so last
+    year's 整改率 is the one its bulletin printed. A campaign has no last-year counterpart."""
+    if scope.campaign_id:
+        return None
+    last = Scope(
+        start=same_day_last_year(scope.start),
+        end=same_day_last_year(scope.end),
+        today=same_day_last_year(scope.today),
+        area_id=scope.area_id,
+    )
+    _, upper = Scope(start=last.today, end=last.today, today=last.today).closed_bounds()
+    found = Q(found_on__range=(last.start, last.end))
+    hazards = last.hazards().aggregate(
+        found=Count("id", filter=found),
+        found_general=Count("id", filter=found & Q(level=Hazard.Level.GENERAL)),
+        found_major=Count("id", filter=found & Q(level=Hazard.Level.MAJOR)),
+        effective=Count("id", filter=found & ~Q(status__in=NOT_ACCEPTED)),
+        rectified=Count("id", filter=found & Q(status=S.CLOSED, closed_at__lt=upper)),
+    )
+    qs, aggregates = _inspection_counts(last)
+    inspections = qs.aggregate(
+        inspections=aggregates["inspections"], units_inspected=aggregates["units_inspected"]
+    )
+    result = {key: int(value or 0) for key, value in {**hazards, **inspections}.items()}
+    result.update(
+        start=last.start.isoformat(),
+        end=last.end.isoformat(),
+        label=chinese_span(last.start, last.end),
+        rate=percent(result["rectified"], result["effective"]),
+    )
+    return result
+
+
+def compare(now: dict, before: dict | None) -> dict[str, str]:
+    """同比 wording of the summary's figures against `last_year`'s; empty without one, and
+    when last year's period has no inspection and no hazard at all: that means the records
+    were not kept here yet (a system started this year), not a district that did nothing."""
+    if before is None or not (before["inspections"] or before["found"]):
+        return {}
+    rate_now = ratio(now["found_closed"]["value"], now["found_effective"])
+    rate_before = ratio(before["rectified"], before["effective"])
+    return {
+        "inspections": yoy(now["inspections"], before["inspections"], "次"),
+        "units_inspected": yoy(now["units_inspected"], before["units_inspected"], "家"),
+        "found": yoy(now["found"]["value"], before["found"], "项"),
+        "found_general": yoy(now["found_general"]["value"], before["found_general"], "项"),
+        "found_major": yoy(now["found_major"]["value"], before["found_major"], "项", by_count=True),
+        "rate": yoy_points(rate_now, rate_before),
+    }
+
+
+REPEAT_WINDOW_DAYS = 365
+
+
+def repeated_hazards(scope: Scope, *, cap: int) -> dict:
+    """Units where hazards of the same kind were found at two or more inspections within a
+    year up to the period's end, one of them in the period: 同类隐患反复出现."""
+    window = (scope.end - datetime.timedelta(days=REPEAT_WINDOW_DAYS - 1), scope.end)
+    qs = (
+        scope.hazards()
+        .exclude(status__in=NOT_ACCEPTED)
+        .filter(found_on__range=window)
+        .values("unit", "hazard_type")
+        .order_by()
+        .annotate(
+            times=Count("inspection", distinct=True),
+            latest=Max("found_on"),
+            unit_name=Max("unit__name"),
+        )
+        .filter(times__gte=2, latest__gte=scope.start)
+    )
+    rows = list(qs.order_by("-times", "unit_name", "hazard_type")[:cap])
+    return {
+        "rows": [
+            {
+                "unit": row["unit_name"],
+                "type": Hazard.Type(row["hazard_type"]).label,
+                "times": row["times"],
+            }
+            for row in rows
+        ],
+        "units": Unit.objects.filter(pk__in=qs.values("unit")).count(),
+        "window_days": REPEAT_WINDOW_DAYS,
+    }
+
+
+def untouched_list(scope: Scope, *, days: int, cap: int) -> dict:
+    """The hazards behind `escalated_untouched`, named: number, unit, department, days since."""
+    tz = timezone.get_current_timezone()
+    cutoff = datetime.datetime.combine(
+        scope.today - datetime.timedelta(days=days - 1), datetime.time.min, tzinfo=tz
+    )
+    handled = HazardEvent.objects.filter(
+        hazard_id=OuterRef("pk"), created_at__gt=OuterRef("escalated_at")
+    ).exclude(action__in=NOT_HANDLING)
+    qs = (
+        scope.hazards()
+        .filter(status__in=OPEN, escalated_at__lt=cutoff)
+        .filter(~Exists(handled))
+        .order_by("escalated_at", "id")
+    )
+    rows = list(qs.values("number", "unit__name", "lead_department__name", "escalated_at")[:cap])
+    return {
+        "rows": [
+            {
+                "number": row["number"],
+                "unit": row["unit__name"],
+                "department": row["lead_department__name"],
+                "days": (scope.today - timezone.localtime(row["escalated_at"]).date()).days,
+            }
+            for row in rows
+        ],
+        "total": qs.count(),
+        "days": days,
+    }
+
+
+def problems(
+    scope: Scope, *, departments: list[dict], coverage_rows: list[dict], untouched_days: int
+) -> dict:
+    """What 存在问题 names: where the overdue hazards are, the least covered key categories, units
+    with the same kind of hazard again, escalated hazards nobody touched. Only real cases: an
+    empty list means no such problem, never a zero to print."""
+    overdue = sorted(
+        (r for r in departments if r["overdue"]["value"] > 0),
+        key=lambda r: (-r["overdue"]["value"], r["name"]),
+    )
+    low = sorted(
+        (r for r in coverage_rows if r["total"] and r["inspected"] < r["total"]),
+        key=lambda r: (Decimal(r["inspected"]) / r["total"], r["name"]),
+    )
+    return {
+        "overdue_departments": [
+            {
+                "name": r["name"],
+                "overdue": r["overdue"]["value"],
+                "major_overdue": r["major_overdue"]["value"],
+            }
+            for r in overdue[:PROBLEM_CAP]
+        ],
+        "overdue_departments_total": len(overdue),
+        "low_coverage": [
+            {k: r[k] for k in ("name", "total", "inspected", "rate")} for r in low[:PROBLEM_CAP]
+        ],
+        "repeated": repeated_hazards(scope, cap=PROBLEM_CAP),
+        "untouched": untouched_list(scope, days=untouched_days, cap=PROBLEM_CAP),
+    }
+
+
+PROBLEM_CAP = 3
 
 
 def escalated_untouched(scope: Scope, *, days: int) -> dict[int, dict]:
@@ -598,22 +827,26 @@ def coverage(scope: Scope) -> list[dict]:
     units = Unit.objects.exclude(status=Unit.Status.CLOSED)
     if scope.area_id:
         units = units.filter(area_id=scope.area_id)
-    totals = _grouped(units, "category", {"total": Count("id")})
-    inspected = _grouped(
-        scope.inspections(), "unit__category", {"inspected": Count("unit", distinct=True)}
+    # The inspected units are counted among the register's units (closed ones left out on both
+    # sides), so the rate can never pass 100%.
+    inspected = Exists(scope.inspections().filter(unit_id=OuterRef("pk")))
+    totals = _grouped(
+        units,
+        "category",
+        {"total": Count("id"), "inspected": Count("id", filter=inspected)},
     )
     result = []
     for cat in categories.order_by("sort_order", "id").values("id", "name"):
         total = int(totals.get(cat["id"], {}).get("total") or 0)
-        done = int(inspected.get(cat["id"], {}).get("inspected") or 0)
+        done = int(totals.get(cat["id"], {}).get("inspected") or 0)
         result.append(
             {
                 "id": cat["id"],
                 "name": cat["name"],
                 "total": total,
                 "inspected": done,
-                "rate": percent(min(done, total), total),
-                "never": max(total - done, 0),
+                "rate": percent(done, total),
+                "never": total - done,
             }
         )
     return result
@@ -721,6 +954,13 @@ def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def chinese_span(start: datetime.date, end: datetime.date) -> str:
+    """2026年11月1日至11月30日; the year repeated only when it changes."""
+    if start.year == end.year:
+        return f"{chinese_date(start)}至{end.month}月{end.day}日"
+    return f"{chinese_date(start)}至{chinese_date(end)}"
+
+
 SUPERVISION_COUNTED = {
     HazardEvent.Action.URGE: "urged",
     HazardEvent.Action.INTERVIEW: "interviews",
@@ -749,24 +989,37 @@ def supervision(scope: Scope) -> dict[str, int]:
 
 def compute(scope: Scope, *, major_overdue_days: int, untouched_days: int, list_cap: int) -> dict:
     """Every figure a bulletin prints, as JSON."""
+    totals = summary(scope, major_overdue_days=major_overdue_days)
+    before = last_year(scope)
+    departments = by_department(
+        scope, major_overdue_days=major_overdue_days, untouched_days=untouched_days
+    )
+    coverage_rows = coverage(scope)
     return {
         "period": {
             "start": scope.start.isoformat(),
             "end": scope.end.isoformat(),
             "today": scope.today.isoformat(),
             "label": period_label(scope.start, scope.end),
+            "span": chinese_span(scope.start, scope.end),
             "today_label": chinese_date(scope.today),
         },
         "scope": {"campaign": scope.campaign_id, "area": scope.area_id},
-        "summary": summary(scope, major_overdue_days=major_overdue_days),
+        "summary": totals,
+        "last_year": before,
+        "yoy": compare(totals, before),
         "enforcement": enforcement(scope),
         "accidents": accidents(scope),
-        "by_department": by_department(
-            scope, major_overdue_days=major_overdue_days, untouched_days=untouched_days
-        ),
+        "by_department": departments,
         "by_area": by_area(scope, major_overdue_days=major_overdue_days),
         "by_category": by_category(scope, major_overdue_days=major_overdue_days),
-        "coverage": coverage(scope),
+        "coverage": coverage_rows,
+        "problems": problems(
+            scope,
+            departments=departments,
+            coverage_rows=coverage_rows,
+            untouched_days=untouched_days,
+        ),
         "overdue_list": capped_list(overdue_hazards(scope), scope, list_cap),
         "major_list": capped_list(open_major_hazards(scope), scope, list_cap),
         "supervision": supervision(scope),

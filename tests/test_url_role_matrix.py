@@ -178,6 +178,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # bulletins: drafts are the office's, circulated ones everybody's and immutable
     "bulletin_list":                 Case(get=ALL, post=NOT_ALLOWED),
     "bulletin_create":               Case(get=OFFICE, post=OFFICE),
+    "bulletin_defaults":             Case(get=OFFICE, post="302 403 403 403 400 403 403 400"),
     "bulletin_detail": (
         Case("bulletin", get=ALL, post="302 403 403 403 403 403 403 403"),
         Case("draft_bulletin", get=OFFICE_ONLY, post=OFFICE_ONLY),

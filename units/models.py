@@ -150,6 +150,16 @@ class User(AbstractUser):
         return self.is_office
 
 
+def unit_scope_q(department, lead: str = "lead_department_id", area: str = "area_id") -> Q:
+    """The units a department's staff see: those it leads, and a street office's whole area.
+    `lead`/`area` name the columns, so a table that copies a unit's lead department and area
+    (Hazard.scope_unit_*) applies the same rule without joining units."""
+    scope = Q(**{lead: department.pk})
+    if department.kind == Department.Kind.STREET and department.area_id:
+        scope |= Q(**{area: department.area_id})
+    return scope
+
+
 class UnitQuerySet(models.QuerySet):
     def visible_to(self, user) -> "UnitQuerySet":
         """The one place that decides which units a user may see."""
@@ -160,10 +170,7 @@ class UnitQuerySet(models.QuerySet):
         department = user.department
         if department is None:
             return self.none()
-        scope = Q(lead_department=department)
-        if department.kind == Department.Kind.STREET and department.area_id:
-            scope |= Q(area_id=department.area_id)
-        return self.filter(scope)
+        return self.filter(unit_scope_q(department))
 
 
 class Unit(models.Model):

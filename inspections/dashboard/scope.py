@@ -91,7 +91,7 @@ class DashboardScope(stats.Scope):
         return params
 
     def hazards(self) -> QuerySet:
-        qs = Hazard.objects.visible_to(self.user).exclude(status=S.DRAFT)
+        qs = Hazard.objects.visible_to(self.user, drafts=False)
         if self.campaign_id:
             qs = qs.filter(inspection__campaign_id=self.campaign_id)
         if self.area_id:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0020_disposal_confirmation'),
+        ('inspections', '0023_bulletin_defaults_and_accident_kinds'),
         ('units', '0006_user_must_change_password'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

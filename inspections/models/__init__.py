@@ -1,4 +1,4 @@
-from .bulletins import Bulletin, BulletinAdjustment, BulletinEvent
+from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
 from .documents import Document, DocumentPrefix
@@ -20,6 +20,7 @@ __all__ = [
     "Accident",
     "Bulletin",
     "BulletinAdjustment",
+    "BulletinDefaults",
     "BulletinEvent",
     "CalendarDay",
     "Campaign",

@@ -67,6 +67,7 @@ class Bulletin(models.Model):
     praise_remarks = models.TextField("表扬意见", blank=True)
     criticism_remarks = models.TextField("批评意见", blank=True)
     requirements = models.TextField("下步工作要求", blank=True)
+    contact = models.CharField("联系人", max_length=200, blank=True)
     pdf = models.FileField("PDF", upload_to="bulletins/", blank=True)
     attachment = models.FileField("附件（xlsx）", upload_to="bulletins/", blank=True)
     error = models.TextField("错误信息", blank=True)
@@ -300,3 +301,54 @@ class BulletinAdjustment(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+DEFAULT_REQUIREMENTS = "\n".join(
+    [
+        "一是压实整改责任。对逾期隐患逐项落实责任、措施、资金、时限、预案“五落实”，"
+        "整改完成后及时复查销号，重大隐患整改完成后报区安委办验收。",
+        "二是提高检查质量。检查要说具体、讲明白，杜绝走过场、流于形式，"
+        "对重点行业领域做到检查全覆盖。",
+        "三是严格执法问责。对拒不整改或整改不力的单位，依法责令停产整顿、关闭取缔；"
+        "对履职不力的部门和人员严肃追责问责。",
+    ]
+)
+
+
+class BulletinDefaults(models.Model):
+    """The office's standing wording: each new bulletin starts from it (下步工作要求, 联系人)
+    and is then edited on its own; changing it changes no bulletin already drafted.
+    One row (pk=1), created on first read."""
+
+    requirements = models.TextField("下步工作要求（默认）", default=DEFAULT_REQUIREMENTS)
+    contact = models.CharField(
+        "联系人（默认）",
+        max_length=200,
+        blank=True,
+        help_text="如：联系人：王某某，电话：024-00000000",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通报默认内容"
+        constraints = [
+            models.CheckConstraint(name="bulletindefaults_single_row", condition=Q(pk=1)),
+        ]
+
+    def __str__(self) -> str:
+        return "通报默认内容"
+
+    @classmethod
+    def current(cls) -> "BulletinDefaults":
+        defaults, _ = cls.objects.get_or_create(
+            pk=1, defaults={"contact": settings.BULLETIN_CONTACT}
+        )
+        return defaults

@@ -113,6 +113,13 @@ class Accident(models.Model):
     area = models.ForeignKey("units.Area", verbose_name="属地（街道）", on_delete=models.PROTECT)
     occurred_on = models.DateField("发生日期")
     kind = models.CharField("事故类型", max_length=20, choices=Kind.choices)
+    # 生产安全事故 are those of production and business activity (《生产安全事故报告和调查处理
+    # 条例》); a fire in a home is a 火灾 but not one. Bulletins count the two separately.
+    production = models.BooleanField(
+        "生产安全事故",
+        default=True,
+        help_text="生产经营活动中发生的事故；居民住宅火灾等非生产经营活动的事故不勾选",
+    )
     deaths = models.PositiveIntegerField("死亡人数", default=0)
     injuries = models.PositiveIntegerField("受伤人数", default=0)
     direct_loss = models.DecimalField(

@@ -14,11 +14,12 @@ from .. import bulletins
 from ..forms_bulletins import (
     BulletinAdjustForm,
     BulletinCreateForm,
+    BulletinDefaultsForm,
     BulletinFilter,
     BulletinReturnForm,
     BulletinTextForm,
 )
-from ..models import Bulletin
+from ..models import Bulletin, BulletinDefaults
 from ..tasks.bulletins import enqueue_build, enqueue_render
 
 B = Bulletin.Status
@@ -101,6 +102,26 @@ def bulletin_create(request):
                 messages.info(request, "通报已提交生成，统计和排版需要几秒钟")
             return redirect("bulletin_detail", pk=bulletin.pk)
     return render(request, "bulletins/form.html", {"form": form})
+
+
+def bulletin_defaults(request):
+    """通报默认内容: the 下步工作要求 and 联系人 each new bulletin starts from."""
+    _require_office(request)
+    defaults = BulletinDefaults.current()
+    form = BulletinDefaultsForm(request.POST or None, instance=defaults)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                bulletins.update_defaults(actor=request.user, **form.cleaned_data)
+            except bulletins.BulletinError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "默认内容已保存，此后新生成的通报使用新内容")
+                return redirect("bulletin_defaults")
+        return render(
+            request, "bulletins/defaults.html", {"form": form, "defaults": defaults}, status=400
+        )
+    return render(request, "bulletins/defaults.html", {"form": form, "defaults": defaults})
 
 
 def bulletin_detail(request, pk: int):

@@ -65,7 +65,8 @@ def test_office_drafts_submits_leader_signs_office_circulates_leader_downloads(
     expect(page.get_by_test_id("bulletin-status")).to_have_text("草稿", timeout=60_000)
 
     preview = page.get_by_test_id("bulletin-preview")
-    expect(preview).to_contain_text("区安全生产委员会办公室")
+    expect(preview).to_contain_text("铁西区安全生产委员会办公室")
+    expect(preview.get_by_test_id("docno")).to_contain_text("铁安委办〔")
     expect(preview.get_by_test_id("summary")).to_contain_text("发现隐患3项")
     # A figure opens the ledger with the same count.
     found = preview.get_by_test_id("summary").locator("a.fig").first
@@ -77,8 +78,13 @@ def test_office_drafts_submits_leader_signs_office_circulates_leader_downloads(
     page.go_back()
 
     page.get_by_label("二、存在问题").fill("一是个别单位整改不及时。")
+    page.get_by_label("四、下步工作要求").fill("一是本期专门要求。")
+    page.get_by_label("联系人").fill("联系人：王某某，电话：024-25800000")
     page.get_by_role("button", name="保存文字").click()
-    expect(page.get_by_test_id("bulletin-preview")).to_contain_text("一是个别单位整改不及时。")
+    preview = page.get_by_test_id("bulletin-preview")
+    expect(preview).to_contain_text("一是个别单位整改不及时。")
+    expect(preview).to_contain_text("一是本期专门要求。")
+    expect(preview.get_by_test_id("contact")).to_have_text("（联系人：王某某，电话：024-25800000）")
     # Nothing to circulate before a leader has signed.
     expect(page.get_by_test_id("circulate")).to_have_count(0)
 
@@ -114,7 +120,7 @@ def test_office_drafts_submits_leader_signs_office_circulates_leader_downloads(
         page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_test_id("circulate").click()
         year = timezone.localdate().year
-        number = f"安委办通报〔{year}〕1号"
+        number = f"铁安委办〔{year}〕1号"
         expect(page.get_by_test_id("bulletin-number")).to_have_text(number, timeout=60_000)
         expect(page.get_by_test_id("bulletin-status")).to_have_text("已印发")
         expect(page.get_by_test_id("bulletin-history")).to_contain_text("签发")
@@ -132,3 +138,34 @@ def test_office_drafts_submits_leader_signs_office_circulates_leader_downloads(
         assert path.read_bytes()[:4] == b"%PDF"
     finally:
         context.close()
+
+
+def test_office_keeps_default_requirements_and_contact(
+    page: Page, phone_page: Page, live_url, office
+):
+    login(page, live_url, office.username)
+    page.goto(f"{live_url}/bulletins/")
+    page.get_by_role("link", name="通报默认内容").click()
+    field = page.get_by_label("下步工作要求（默认）")
+    expect(field).to_contain_text("五落实")
+    field.fill("")
+    page.get_by_role("button", name="保存").click()
+    # Refused next to the field, nothing saved.
+    expect(page.locator("#id_requirements + .invalid-feedback, .invalid-feedback")).to_contain_text(
+        "请填写下步工作要求"
+    )
+    page.get_by_label("下步工作要求（默认）").fill("一是抓好冬季防火。\n二是严查违规动火。")
+    page.get_by_label("联系人（默认）").fill("联系人：王某某，电话：024-25800000")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("默认内容已保存")).to_be_visible()
+    expect(page.get_by_label("下步工作要求（默认）")).to_have_value(
+        "一是抓好冬季防火。\n二是严查违规动火。"
+    )
+    shot(page, "bulletin-defaults-desktop")
+    login(phone_page, live_url, office.username)
+    phone_page.goto(f"{live_url}/bulletins/defaults/")
+    expect(phone_page.get_by_label("联系人（默认）")).to_have_value(
+        "联系人：王某某，电话：024-25800000"
+    )
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone_page, "bulletin-defaults-phone")

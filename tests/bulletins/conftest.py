@@ -131,6 +131,7 @@ def district(today, inspector_a, inspector_b, fire_dept, safety_dept, office) ->
         area=area_b,
         occurred_on=datetime.date(2025, 3, 1),
         kind=Accident.Kind.FIRE,
+        production=False,
         deaths=0,
         injuries=1,
         description="去年同期火灾",

@@ -52,7 +52,7 @@ def test_two_concurrent_circulations_get_consecutive_numbers(district, office, l
     numbers = sorted(Bulletin.objects.values_list("seq", flat=True))
     assert numbers == [1, 2]
     assert set(Bulletin.objects.values_list("number", flat=True)) == {
-        "安委办通报〔2026〕1号",
-        "安委办通报〔2026〕2号",
+        "铁安委办〔2026〕1号",
+        "铁安委办〔2026〕2号",
     }
     assert YearSequence.objects.get(name="bulletin", year=2026).last == 2

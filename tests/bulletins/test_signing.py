@@ -71,7 +71,7 @@ def test_submit_approve_circulate_through_the_pages_notifies_each_next_person(
     with django_capture_on_commit_callbacks(execute=True):
         office_client.post(reverse("bulletin_circulate", args=[ready.pk]))
     ready.refresh_from_db()
-    assert ready.status == B.CIRCULATED and ready.number == "安委办通报〔2026〕1号"
+    assert ready.status == B.CIRCULATED and ready.number == "铁安委办〔2026〕1号"
     page = office_client.get(reverse("bulletin_detail", args=[ready.pk])).content.decode()
     assert f"签发人：<strong>{leader}</strong>" in page
     assert list(ready.events.values_list("action", flat=True)) == [

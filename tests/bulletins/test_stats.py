@@ -109,7 +109,7 @@ def test_accidents_year_to_date_against_last_year(district):
     assert acc["period"] == {"count": 1, "deaths": 1, "injuries": 2}
     assert acc["ytd"] == {"count": 1, "deaths": 1, "injuries": 2}
     assert acc["last_ytd"] == {"count": 1, "deaths": 0, "injuries": 1}
-    assert acc["change"] == {"count": "持平", "deaths": "增加1", "injuries": "上升100.0%"}
+    assert acc["change"] == {"count": "持平", "deaths": "增加1", "injuries": "增加100.0%"}
 
 
 @pytest.mark.django_db

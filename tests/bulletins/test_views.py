@@ -130,11 +130,11 @@ def test_circulate_then_leader_downloads_pdf_with_chinese_filename(
     response = login(office).post(reverse("bulletin_circulate", args=[ready.pk]))
     assert response.status_code == 302
     ready.refresh_from_db()
-    assert ready.status == B.CIRCULATED and ready.number == "安委办通报〔2026〕1号"
+    assert ready.status == B.CIRCULATED and ready.number == "铁安委办〔2026〕1号"
 
     client.force_login(leader)
     home = client.get(reverse("home")).content.decode()
-    assert "安委办通报〔2026〕1号" in home
+    assert "铁安委办〔2026〕1号" in home
     pdf = client.get(reverse("bulletin_pdf", args=[ready.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")

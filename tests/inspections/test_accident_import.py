@@ -65,6 +65,23 @@ def test_rows_become_accidents_with_units_streets_and_loss_in_wan_yuan(unit_of_a
 
 
 @pytest.mark.django_db
+def test_a_home_fire_is_imported_as_no_production_accident(unit_of_a, street, office):
+    home = factories.unit(category=factories.category("residential"), area=street)
+    source = sheet(
+        ("2025年3月5日", unit_of_a.name, "", "机械伤害", 1, 0, "", "操作工被卷入设备"),
+        ("2025年3月6日", home.name, "", "火灾", 0, 1, "", "居民家中电暖器引燃窗帘"),
+        ("2025年3月7日", "", "兴华街道办事处", "火灾", 0, 0, "", "楼道杂物起火"),
+    )
+    report = accident_import.import_accidents(source, actor=office)
+    assert not report.errors, report.errors
+    assert list(Accident.objects.order_by("occurred_on").values_list("production", flat=True)) == [
+        True,
+        False,
+        False,
+    ]
+
+
+@pytest.mark.django_db
 def test_loss_in_yuan_when_the_header_says_so(street, office):
     header = ("发生日期", "属地", "事故类型", "直接经济损失（元）", "事故经过")
     accident_import.import_accidents(

@@ -66,7 +66,7 @@ def test_notices_issued_at_once_are_numbered_gap_free(
     year = timezone.localdate().year
     assert sorted(notices.values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
     assert sorted(notices.values_list("number", flat=True)) == sorted(
-        f"应改〔{year}〕{n}号" for n in range(1, 6)
+        f"铁应改〔{year}〕{n}号" for n in range(1, 6)
     )
     # Each hazard has exactly its own notice.
     assert sorted(h.pk for n in notices for h in n.hazards.all()) == sorted(h.pk for h in hazards)

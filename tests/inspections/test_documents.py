@@ -74,7 +74,7 @@ def test_submission_issues_the_record_and_an_on_the_spot_notice(unit_of_a, inspe
     assert kinds == ["notice", "record"]
     notice = insp.documents.get(kind="notice")
     year = timezone.localdate().year
-    assert notice.number == f"消改〔{year}〕1号"
+    assert notice.number == f"铁消改〔{year}〕1号"
     assert notice.hazards.count() == 2
     assert notice.department == inspector_a.department
 
