@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint (bulletin PDFs) needs pango; without harfbuzz-subset writing a PDF is 5–15× slower.
 # The CJK fonts are what the PDFs and the bulletin templates name for Chinese text.
+# postgresql-client: pg_dump/pg_restore of the backup service (bookworm's is 15, as compose's server).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
       fonts-noto-cjk fonts-arphic-ukai \
+      postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -32,8 +34,8 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 # Run as an unprivileged user; it owns only the uploads folder (mounted as a volume in compose,
 # which inherits this ownership when the volume is first created).
 RUN useradd --create-home --uid 1000 anjian \
- && mkdir -p /app/media \
- && chown anjian:anjian /app/media
+ && mkdir -p /app/media /backups \
+ && chown anjian:anjian /app/media /backups
 USER anjian
 
 EXPOSE 8000

@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 # WeasyPrint (bulletin PDFs) needs pango and harfbuzz-subset, Chinese needs a CJK font.
-RUN_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai
+# make backup / make restore run pg_dump and pg_restore (Debian 12's client is PostgreSQL 15).
+RUN_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai \
+  postgresql-client
 # Tests also read PDFs back (poppler) and drive a real browser (Debian's Chromium).
 TEST_APT := $(RUN_APT) poppler-utils chromium
 
@@ -16,7 +18,7 @@ DEV_ENV := DEBUG=1 PLAIN_STATIC=1
 # `.venv/bin/python manage.py …` typed beside the demo uses the demo's settings.
 DEV_ENV_FILE := .env.dev
 
-.PHONY: run test lint bench load system-run system-test venv demo-db dev-env clean
+.PHONY: run test lint bench load backup restore system-run system-test venv demo-db dev-env clean
 
 run: system-run venv demo-db
 	@echo "安检 正在运行：http://127.0.0.1:$(PORT)/  （Ctrl+C 退出）"
@@ -58,6 +60,18 @@ load: venv .venv-load/.installed
 	$(PYTHON) -m venv .venv-load
 	.venv-load/bin/pip install -q -r benchmarks/requirements-load.txt
 	touch $@
+
+# Backups of DATABASE_URL's PostgreSQL database and MEDIA_ROOT (README, 备份与恢复): a directory
+# per run under BACKUP_DIR with the dump, the media archive and their manifest.
+BACKUP_DIR ?= backups
+BACKUP_KEEP ?= 0
+backup: system-run venv
+	$(BIN)/python manage.py backup --dest $(BACKUP_DIR) --keep $(BACKUP_KEEP)
+
+# Into an empty database (DATABASE_URL) and an empty MEDIA_ROOT, then checked against the manifest.
+restore: system-run venv
+	@test -n "$(BACKUP)" || { echo "用法：make restore BACKUP=backups/anjian-YYYYmmdd-HHMMSS（DATABASE_URL 指向新建的空库，MEDIA_ROOT 指向空目录）"; exit 1; }
+	$(BIN)/python manage.py restore $(BACKUP)
 
 system-run:
 	@APT_PACKAGES="$(RUN_APT)" sh -c "$$SYSTEM_DEPS"

@@ -7,7 +7,8 @@ from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anjian.settings")
 
-app = Celery("anjian")
+# Every task runs under the audit context naming it (audit.context.AuditedTask).
+app = Celery("anjian", task_cls="audit.context:AuditedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -186,7 +186,8 @@ class TableImport:
     def read(self, path: Path):
         raise NotImplementedError
 
-    def enter(self, path: Path, *, actor):
+    def enter(self, path: Path, *, actor, filename: str):
+        """Imports the file all or nothing; `filename` as uploaded, for the import record."""
         raise NotImplementedError
 
     def write_template(self, fileobj) -> None:
@@ -276,7 +277,7 @@ class TableImport:
             messages.warning(request, "该文件正在导入或已导入")
             return redirect(self.list_url)
         try:
-            report = self.enter(claimed.path, actor=request.user)
+            report = self.enter(claimed.path, actor=request.user, filename=claimed.filename)
         except ImportFileError as exc:
             return self._preview(request, file_error=str(exc), filename=claimed.filename)
         except IntegrityError:

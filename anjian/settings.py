@@ -128,6 +128,10 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "csp",
+    # Change history (audit/): triggers on PostgreSQL; audit after the apps whose models it tracks.
+    "pgtrigger",
+    "pghistory",
+    "audit",
 ]
 
 # Security headers and the request-size limit (anjian/middleware.py, django-csp); accounts
@@ -141,6 +145,13 @@ ACCOUNT_MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The audit trail (audit/): who, from which address and path, for every change a request
+# makes; every download and export a signed-in user takes away.
+AUDIT_MIDDLEWARE = [
+    "audit.context.AuditContextMiddleware",
+    "audit.records.AccessLogMiddleware",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -152,6 +163,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    *AUDIT_MIDDLEWARE,
     *ACCOUNT_MIDDLEWARE,
 ]
 
@@ -537,6 +549,16 @@ CSRF_FAILURE_VIEW = "anjian.views.csrf_failure"
 # decoded): ~25 phone photos of 12 MP, seconds of decoding; more are refused, upload in parts.
 PHOTO_MAX_PIXELS_PER_REQUEST = env_int("PHOTO_MAX_PIXELS_PER_REQUEST", 300_000_000)
 # --- end of browser security headers -----------------------------------------------------------
+
+# --- Audit trail (audit/) ------------------------------------------------------------------------
+# Change history through django-pghistory's triggers (PostgreSQL only: SQLite records none).
+# Event tables refuse UPDATE and DELETE (append_only on every event model in audit/models.py).
+PGHISTORY_APPEND_ONLY = True
+# pghistory's own admin of every event would offer its filters on all tables; /audit/ is the UI.
+PGHISTORY_ADMIN_ALL_EVENTS = False
+# Rows listed per page of /audit/.
+AUDIT_PAGE_SIZE = env_int("AUDIT_PAGE_SIZE", 50)
+# --- end of audit trail ---------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -24,5 +24,6 @@ urlpatterns = [
     path("duty/", include("inspections.urls.duty")),
     path("", include("inspections.urls.documents")),
     path("api/", include("api.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

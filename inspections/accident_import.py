@@ -26,6 +26,8 @@ from anjian.spreadsheets import (
     parse_date,
     read_sheet,
 )
+from audit.models import ImportRecord
+from audit.records import read_source, record_import
 from units.models import Area, Category, Department, Unit
 
 from .models import Accident
@@ -248,7 +250,7 @@ def read_accidents(source: str | IO[bytes]) -> AccidentReport:
     return report
 
 
-def import_accidents(source: str | IO[bytes], *, actor) -> AccidentReport:
+def import_accidents(source: str | IO[bytes], *, actor, filename: str = "") -> AccidentReport:
     """Enters every new row, or none when any row is bad."""
     report = read_accidents(source)
     if report.errors or not report.rows:
@@ -256,7 +258,14 @@ def import_accidents(source: str | IO[bytes], *, actor) -> AccidentReport:
     with transaction.atomic():
         for row in report.rows:
             row.accident.created_by = actor
-        Accident.objects.bulk_create([row.accident for row in report.rows])
+        created = Accident.objects.bulk_create([row.accident for row in report.rows])
+        record_import(
+            kind=ImportRecord.Kind.ACCIDENTS,
+            user=actor,
+            filename=filename or str(getattr(source, "name", source)),
+            content=read_source(source),
+            created={"inspections.Accident": [a.pk for a in created]},
+        )
     return report
 
 

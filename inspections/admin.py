@@ -69,7 +69,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             try:
-                result = holidays.import_arrangement(form.cleaned_data["file"])
+                upload = form.cleaned_data["file"]
+                result = holidays.import_arrangement(
+                    upload, user=request.user, filename=upload.name
+                )
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
             else:

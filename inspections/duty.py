@@ -23,6 +23,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from anjian.spreadsheets import Column, Issue, Layout, cell_text, parse_date, read_sheet
+from audit.models import ImportRecord
+from audit.records import read_source, record_import
 from units.models import Department, User
 from units.validators import validate_phone
 
@@ -199,7 +201,7 @@ def read_roster(source: str | IO[bytes]) -> Roster:
     return result
 
 
-def import_roster(source: str | IO[bytes], *, actor) -> Roster:
+def import_roster(source: str | IO[bytes], *, actor, filename: str = "") -> Roster:
     """Enters every row (replacing the same day and department), or none when any row is bad."""
     result = read_roster(source)
     if result.errors:
@@ -213,7 +215,14 @@ def import_roster(source: str | IO[bytes], *, actor) -> Roster:
         result.replaced, _ = DutyShift.objects.filter(replaced).delete()
         for row in result.rows:
             row.shift.created_by = actor
-        DutyShift.objects.bulk_create([row.shift for row in result.rows])
+        created = DutyShift.objects.bulk_create([row.shift for row in result.rows])
+        record_import(
+            kind=ImportRecord.Kind.DUTY,
+            user=actor,
+            filename=filename or str(getattr(source, "name", source)),
+            content=read_source(source),
+            created={"inspections.DutyShift": [s.pk for s in created]},
+        )
     result.created = len(result.rows) - result.replaced
     return result
 

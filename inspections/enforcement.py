@@ -21,6 +21,7 @@ Kind = EnforcementAction.Kind
 STATUS_AFTER = {
     Kind.SUSPEND: Unit.Status.SUSPENDED,
     Kind.CLOSE: Unit.Status.CLOSED,
+    Kind.RESUME: Unit.Status.OPERATING,
 }
 
 # "黑窝点不存在整改，一律关闭取缔": an illegal site is never suspended to be rectified.
@@ -64,6 +65,8 @@ def can_record_enforcement(user: User, unit: Unit) -> bool:
 
 def allowed_kinds(unit: Unit) -> list[str]:
     kinds = ILLEGAL_SITE_KINDS if unit.is_illegal else tuple(Kind)
+    if unit.status != Unit.Status.SUSPENDED:
+        kinds = tuple(k for k in kinds if k != Kind.RESUME)
     if unit.status == Unit.Status.CLOSED:
         # A closed unit can still be fined or referred, but not closed or suspended again.
         kinds = tuple(k for k in kinds if k not in STATUS_AFTER)
@@ -163,6 +166,8 @@ def _validate(
         raise InvalidEnforcement(
             "非法场所（黑窝点）不存在整改，只能关闭取缔、罚款或移送司法", field="kind"
         )
+    if kind == Kind.RESUME and unit.status != Unit.Status.SUSPENDED:
+        raise InvalidEnforcement("只有停产整顿的单位才能验收合格、恢复生产", field="kind")
     if unit.status == Unit.Status.CLOSED and kind in STATUS_AFTER:
         raise InvalidEnforcement("该单位已关闭取缔，不能再责令停产整顿或重复取缔", field="kind")
     if kind == Kind.FINE:

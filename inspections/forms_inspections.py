@@ -71,7 +71,9 @@ class InspectionForm(StyledFormMixin, forms.ModelForm):
             else colleagues.none()
         )
         today = timezone.localdate()
-        campaigns = Campaign.objects.filter(start_date__lte=today, end_date__gte=today)
+        campaigns = Campaign.objects.filter(
+            start_date__lte=today, end_date__gte=today, voided_at__isnull=True
+        )
         if self.instance.campaign_id:
             campaigns = campaigns | Campaign.objects.filter(pk=self.instance.campaign_id)
         self.fields["campaign"].queryset = campaigns.order_by("-start_date", "-id")

@@ -175,6 +175,21 @@ class AccidentForm(UnitLookupMixin, StyledFormMixin, forms.ModelForm):
         return super().save(commit=commit)
 
 
+class VoidForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写作废原因"},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise forms.ValidationError("请写明作废原因")
+        return reason
+
+
 class CampaignForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Campaign

@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from anjian.spreadsheets import Column, Issue, Layout, cell_text, parse_date, read_sheet
+from audit.models import ImportRecord
+from audit.records import read_source, record_import
 
 from .models import CalendarDay
 
@@ -81,7 +83,7 @@ def read_arrangement(source: str | IO[bytes]) -> Arrangement:
     return result
 
 
-def import_arrangement(source: str | IO[bytes]) -> Arrangement:
+def import_arrangement(source: str | IO[bytes], *, user=None, filename: str = "") -> Arrangement:
     """Enters every listed day (a date already entered takes the file's value), or none."""
     result = read_arrangement(source)
     if result.errors:
@@ -101,7 +103,15 @@ def import_arrangement(source: str | IO[bytes]) -> Arrangement:
             old.is_workday, old.note = day.is_workday, day.note
             changed.append(old)
         CalendarDay.objects.bulk_update(changed, ["is_workday", "note"])
-        CalendarDay.objects.bulk_create([d for d in result.days if d.date not in existing])
+        new = CalendarDay.objects.bulk_create([d for d in result.days if d.date not in existing])
+        record_import(
+            kind=ImportRecord.Kind.CALENDAR,
+            user=user,
+            filename=filename or getattr(source, "name", "") or str(source),
+            content=read_source(source),
+            created={"inspections.CalendarDay": [d.pk for d in new]},
+            updated={"inspections.CalendarDay": [d.pk for d in changed]},
+        )
     result.updated = len(changed)
     result.created = len(result.days) - result.updated
     return result

@@ -84,7 +84,9 @@ class Scope:
         return qs
 
     def enforcement(self) -> QuerySet:
-        qs = EnforcementAction.objects.filter(decided_on__range=(self.start, self.end))
+        qs = EnforcementAction.objects.filter(
+            decided_on__range=(self.start, self.end), voided_at__isnull=True
+        )
         if self.campaign_id:
             qs = qs.filter(inspection__campaign_id=self.campaign_id)
         if self.area_id:
@@ -93,7 +95,7 @@ class Scope:
 
     def accidents(self) -> QuerySet:
         # Accidents belong to no campaign: a campaign bulletin reports those of its period.
-        qs = Accident.objects.all()
+        qs = Accident.objects.filter(voided_at__isnull=True)
         if self.area_id:
             qs = qs.filter(area_id=self.area_id)
         return qs
@@ -368,6 +370,7 @@ def enforcement(scope: Scope) -> dict:
     kinds = [
         {"kind": kind, "label": label, "count": int(rows.get(kind, {}).get("count") or 0)}
         for kind, label in EnforcementAction.Kind.choices
+        if kind in EnforcementAction.PENALTY_KINDS
     ]
     fines = rows.get(EnforcementAction.Kind.FINE, {}).get("fines") or Decimal(0)
     return {

@@ -1,5 +1,8 @@
 """Personas shared by every test: inspectors of two departments, office, supervisor, leader, admin."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests import factories
@@ -15,6 +18,8 @@ def pytest_configure(config):
     year = 365 * 24 * 3600
     settings.SESSION_IDLE_SECONDS = settings.SESSION_MAX_AGE_SECONDS = 10 * year
     settings.SESSION_COOKIE_AGE = 10 * year
+    # Imports keep a copy of their file (audit.ImportRecord): never into the checkout's media/.
+    settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="anjian-test-media-"))
 
 
 @pytest.fixture

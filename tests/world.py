@@ -167,6 +167,11 @@ def build() -> dict[str, object]:
     )
     login_log = AccessLog.objects.create(username="m_insp_a", ip_address="10.0.0.9")
     login_failure = AccessFailureLog.objects.create(username="someone", ip_address="10.0.0.9")
+    from audit.records import record_import
+
+    import_record = record_import(
+        kind="units", user=office, filename="单位.xlsx", content=b"PK matrix import"
+    )
     bulletins = {}
     for name, status in (
         ("bulletin", "circulated"),
@@ -215,6 +220,7 @@ def build() -> dict[str, object]:
         "login_attempt": login_attempt,
         "login_log": login_log,
         "login_failure": login_failure,
+        "import_record": import_record,
         **bulletins,
         "user": insp_a,
         "area": area,

@@ -6,8 +6,16 @@ from accounts.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from .models import Area, Category, Department, Unit, User
 
 
+class NoDeleteMixin:
+    """Records that matter are deactivated (users: 有效 unticked) or changed through their
+    workflow, never deleted; PostgreSQL refuses the DELETE as well (audit/tracking.py)."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     # A password set here must be changed by its owner at the next login (accounts/).
     add_form = AdminUserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -40,9 +48,11 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "credit_code", "category", "area", "lead_department", "status")
     list_filter = ("status", "category", "area")
     search_fields = ("name", "credit_code")
     list_select_related = ("category", "area", "lead_department")
     raw_id_fields = ()
+    # 停产整顿/关闭取缔 and back only through an enforcement action (inspections/enforcement.py).
+    readonly_fields = ("status",)

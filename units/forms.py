@@ -24,7 +24,7 @@ class UnitForm(StyledFormMixin, forms.ModelForm):
             "legal_rep_phone",
             "safety_contact",
             "safety_contact_phone",
-            "status",
+            # No "status": 停产整顿/关闭取缔 and 恢复生产 are enforcement actions, each recorded.
             "is_illegal",
         ]
 

@@ -8,13 +8,15 @@ import tempfile
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anjian.imports import ImportUploadForm, PendingUpload
+from audit.models import ImportRecord
+from audit.records import read_source, record_import
 
 from . import xlsx
 from .views import UnitListView, _require_unit_manager
@@ -91,7 +93,16 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("units:list")
     filename = claimed.filename
     try:
-        report = xlsx.import_units(claimed.path, max_rows=settings.IMPORT_MAX_ROWS)
+        with transaction.atomic():
+            report = xlsx.import_units(claimed.path, max_rows=settings.IMPORT_MAX_ROWS)
+            if report.imported:
+                record_import(
+                    kind=ImportRecord.Kind.UNITS,
+                    user=request.user,
+                    filename=filename,
+                    content=read_source(claimed.path),
+                    created={"units.Unit": [unit.pk for unit in report.units]},
+                )
     except xlsx.ImportFileError as exc:
         return _render_report(request, file_error=str(exc), filename=filename)
     except IntegrityError:

@@ -159,6 +159,8 @@ def enforcement_headline(scope: DashboardScope, period: Period) -> dict:
 
     kinds = []
     for kind, label in EnforcementAction.Kind.choices:
+        if kind not in EnforcementAction.PENALTY_KINDS:
+            continue
         row = rows.get(kind, {})
         now, before = int(row.get("cur") or 0), int(row.get("last") or 0)
         kinds.append(

@@ -119,7 +119,7 @@ class DashboardScope(stats.Scope):
         return self.all_inspections().filter(date__range=(self.start, self.end))
 
     def all_enforcement(self) -> QuerySet:
-        qs = EnforcementAction.objects.visible_to(self.user)
+        qs = EnforcementAction.objects.visible_to(self.user).filter(voided_at__isnull=True)
         if self.campaign_id:
             qs = qs.filter(inspection__campaign_id=self.campaign_id)
         if self.area_id:
@@ -133,7 +133,7 @@ class DashboardScope(stats.Scope):
 
     def accidents(self) -> QuerySet:
         # Accidents belong to no campaign (as in the bulletins).
-        qs = Accident.objects.visible_to(self.user)
+        qs = Accident.objects.visible_to(self.user).filter(voided_at__isnull=True)
         if self.area_id:
             qs = qs.filter(area_id=self.area_id)
         if self.department_id:

@@ -29,6 +29,8 @@ from anjian.spreadsheets import (
     parse_date,
     read_sheet,
 )
+from audit.models import ImportRecord
+from audit.records import read_source, record_import
 from units.models import Unit
 from units.validators import validate_credit_code
 from units.xlsx import Lookups, resolve_lookup
@@ -443,7 +445,17 @@ def import_ledger(
                     record=entry.record,
                 )
             )
-        workflow.enter_imported_hazards(actor=actor, entries=entries, filename=filename)
+        hazards = workflow.enter_imported_hazards(actor=actor, entries=entries, filename=filename)
+        record_import(
+            kind=ImportRecord.Kind.HAZARDS,
+            user=actor,
+            filename=filename,
+            content=read_source(source),
+            created={
+                "inspections.Hazard": [h.pk for h in hazards],
+                "units.Unit": [u.pk for u in created.values()],
+            },
+        )
     report.imported = len(entries)
     report.units_created = len(created)
     return report

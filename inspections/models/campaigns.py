@@ -23,6 +23,17 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # Voided, never deleted (the audit trail keeps who and why): no new inspection joins it.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "专项检查"
@@ -33,10 +44,19 @@ class Campaign(models.Model):
                 condition=Q(end_date__gte=F("start_date")),
                 violation_error_message="结束日期不能早于开始日期",
             ),
+            models.CheckConstraint(
+                name="campaign_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                violation_error_message="作废须说明原因",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
 
 class InspectionQuerySet(models.QuerySet):

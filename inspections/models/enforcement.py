@@ -26,6 +26,11 @@ class EnforcementAction(models.Model):
         CLOSE = "close", "关闭取缔"
         FINE = "fine", "罚款"
         JUDICIAL = "judicial", "移送司法"
+        # Not one of the 四个一律: the record that lifts a 停产整顿 after it was accepted.
+        RESUME = "resume", "验收合格，恢复生产"
+
+    # The 四个一律 counted in bulletins and on the dashboard.
+    PENALTY_KINDS = (Kind.SUSPEND, Kind.CLOSE, Kind.FINE, Kind.JUDICIAL)
 
     unit = models.ForeignKey(
         Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="enforcement_actions"
@@ -51,6 +56,17 @@ class EnforcementAction(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # Voided with a reason, never deleted; left out of statistics, kept on the record.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     objects = EnforcementActionQuerySet.as_manager()
 
@@ -60,12 +76,16 @@ class EnforcementAction(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="enforcement_kind_valid",
-                condition=Q(kind__in=["suspend", "close", "fine", "judicial"]),
+                condition=Q(kind__in=["suspend", "close", "fine", "judicial", "resume"]),
             ),
             models.CheckConstraint(
                 name="enforcement_fine_has_amount",
                 condition=~Q(kind="fine") | Q(fine_amount__gt=0),
                 violation_error_message="罚款必须填写大于0的金额",
+            ),
+            models.CheckConstraint(
+                name="enforcement_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
             ),
         ]
         indexes = [
@@ -76,6 +96,10 @@ class EnforcementAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_kind_display()}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
 
 class AccidentQuerySet(models.QuerySet):
@@ -130,12 +154,29 @@ class Accident(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # Voided with a reason, never deleted; left out of statistics, kept on the record.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     objects = AccidentQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事故"
         ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="accident_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+            ),
+        ]
         indexes = [
             # Period and year-to-date statistics in bulletins.
             models.Index(fields=["occurred_on"], name="accident_date_idx"),
@@ -143,3 +184,7 @@ class Accident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.get_kind_display()}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None

@@ -132,8 +132,8 @@ class DutyImport(TableImport):
     def read(self, path):
         return duty.read_roster(path)
 
-    def enter(self, path, *, actor):
-        return duty.import_roster(path, actor=actor)
+    def enter(self, path, *, actor, filename):
+        return duty.import_roster(path, actor=actor, filename=filename)
 
     def write_template(self, fileobj) -> None:
         duty.write_template(fileobj, start=timezone.localdate())

@@ -16,7 +16,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.deletion import ProtectedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,6 +33,7 @@ from ..forms_registry import (
     CampaignForm,
     EnforcementFilter,
     EnforcementForm,
+    VoidForm,
 )
 from ..models import Accident, Campaign, EnforcementAction, Hazard, Inspection, overdue_q
 
@@ -148,10 +148,16 @@ def _unit_picker(request):
     )
 
 
-def enforcement_detail(request, pk: int):
+def enforcement_detail(request, pk: int, *, void_form=None, status: int = 200):
     action = get_object_or_404(
         EnforcementAction.objects.visible_to(request.user).select_related(
-            "unit", "unit__area", "unit__category", "department", "inspection", "created_by"
+            "unit",
+            "unit__area",
+            "unit__category",
+            "department",
+            "inspection",
+            "created_by",
+            "voided_by",
         ),
         pk=pk,
     )
@@ -170,7 +176,14 @@ def enforcement_detail(request, pk: int):
     return render(
         request,
         "inspections/enforcement/detail.html",
-        {"action": action, "hazards": hazards, "inspection": inspection},
+        {
+            "action": action,
+            "hazards": hazards,
+            "inspection": inspection,
+            "can_void": request.user.is_office,
+            "void_form": void_form or VoidForm(),
+        },
+        status=status,
     )
 
 
@@ -236,18 +249,30 @@ def accident_edit(request, pk: int):
     )
 
 
-def accident_detail(request, pk: int):
+def accident_detail(request, pk: int, *, void_form=None, status: int = 200):
     user = request.user
     accident = get_object_or_404(
         Accident.objects.visible_to(user).select_related(
-            "unit", "unit__area", "unit__category", "unit__lead_department", "area", "created_by"
+            "unit",
+            "unit__area",
+            "unit__category",
+            "unit__lead_department",
+            "area",
+            "created_by",
+            "voided_by",
         ),
         pk=pk,
     )
-    context = {"accident": accident, "can_edit": user.is_office, "limit": ACCIDENT_HISTORY_LIMIT}
+    context = {
+        "accident": accident,
+        "can_edit": user.is_office,
+        "can_void": user.is_office,
+        "void_form": void_form or VoidForm(),
+        "limit": ACCIDENT_HISTORY_LIMIT,
+    }
     if accident.unit_id is not None:
         context.update(accident_history(accident, user))
-    return render(request, "inspections/accidents/detail.html", context)
+    return render(request, "inspections/accidents/detail.html", context, status=status)
 
 
 def accident_history(accident: Accident, user: User) -> dict:
@@ -360,17 +385,52 @@ def campaign_edit(request, pk: int):
     )
 
 
+def _void(request, queryset, pk: int, *, detail, label: str):
+    """作废 with a reason (office and admin): the record stays, with who, when and why, and
+    leaves the statistics. Nothing here is deleted."""
+    _require_office(request, f"作废{label}")
+    obj = get_object_or_404(queryset, pk=pk)
+    form = VoidForm(request.POST)
+    if obj.is_void:
+        messages.info(request, f"该{label}已作废")
+        return redirect(request.resolver_match.url_name.replace("_void", "_detail"), pk=obj.pk)
+    if not form.is_valid():
+        return detail(request, pk, void_form=form, status=400)
+    type(obj).objects.filter(pk=obj.pk, voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_by=request.user, void_reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, f"已作废该{label}")
+    return redirect(request.resolver_match.url_name.replace("_void", "_detail"), pk=obj.pk)
+
+
 @require_POST
-def campaign_delete(request, pk: int):
-    _require_office(request, "删除专项检查")
+def enforcement_void(request, pk: int):
+    queryset = EnforcementAction.objects.visible_to(request.user)
+    return _void(request, queryset, pk, detail=enforcement_detail, label="执法措施")
+
+
+@require_POST
+def accident_void(request, pk: int):
+    queryset = Accident.objects.visible_to(request.user)
+    return _void(request, queryset, pk, detail=accident_detail, label="事故")
+
+
+@require_POST
+def campaign_void(request, pk: int):
+    """作废: a campaign is never deleted (inspections may name it, the audit trail keeps it)."""
+    _require_office(request, "作废专项检查")
     campaign = get_object_or_404(Campaign, pk=pk)
-    try:
-        campaign.delete()
-    except ProtectedError:
-        messages.error(request, "该专项检查已有检查记录，不能删除")
+    form = VoidForm(request.POST)
+    if campaign.is_void:
+        messages.info(request, "该专项检查已作废")
         return redirect("campaign_detail", pk=campaign.pk)
-    messages.success(request, f"已删除专项检查：{campaign.name}")
-    return redirect("campaign_list")
+    if not form.is_valid():
+        return campaign_detail(request, pk, void_form=form, status=400)
+    Campaign.objects.filter(pk=campaign.pk, voided_at__isnull=True).update(
+        voided_at=timezone.now(), voided_by=request.user, void_reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, f"已作废专项检查：{campaign.name}")
+    return redirect("campaign_detail", pk=campaign.pk)
 
 
 @dataclass
@@ -482,9 +542,11 @@ def campaign_coverage(
     )
 
 
-def campaign_detail(request, pk: int):
+def campaign_detail(request, pk: int, *, void_form=None, status: int = 200):
     campaign = get_object_or_404(
-        Campaign.objects.select_related("created_by").prefetch_related("categories", "areas"),
+        Campaign.objects.select_related("created_by", "voided_by").prefetch_related(
+            "categories", "areas"
+        ),
         pk=pk,
     )
     coverage = campaign_coverage(campaign, request.user)
@@ -503,7 +565,9 @@ def campaign_detail(request, pk: int):
             "querystring": "",
             "can_manage": request.user.is_office,
             "today": timezone.localdate(),
+            "void_form": void_form or VoidForm(),
         },
+        status=status,
     )
 
 
@@ -523,8 +587,8 @@ class AccidentImport(TableImport):
     def read(self, path):
         return accident_import.read_accidents(path)
 
-    def enter(self, path, *, actor):
-        return accident_import.import_accidents(path, actor=actor)
+    def enter(self, path, *, actor, filename):
+        return accident_import.import_accidents(path, actor=actor, filename=filename)
 
     def write_template(self, fileobj) -> None:
         accident_import.write_template(fileobj)

@@ -48,6 +48,9 @@ def _pages(world) -> list[str]:
         "/notifications/",
         "/accounts/password/",
         "/accounts/lockouts/",
+        "/audit/",
+        "/audit/access/",
+        "/audit/imports/",
         "/admin/",
         "/admin/units/user/",
         f"/admin/units/user/{world['insp_a'].pk}/change/",
@@ -101,15 +104,17 @@ def test_csp_blocks_an_injected_inline_script(page: Page, live_url, world):
     assert any("script-src" in v for v in page.evaluate("window.__csp"))
 
 
-def test_confirm_before_deleting_and_print_button_work_without_inline_handlers(
+def test_confirm_before_voiding_and_print_button_work_without_inline_handlers(
     page: Page, live_url, world
 ):
     login(page, live_url, world["office"].username)
     page.goto(f"{live_url}/campaigns/{world['campaign'].pk}/")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="删除").click()
-    assert asked == ["确定删除该专项检查？"]
+    page.get_by_text("作废该专项检查").click()
+    page.fill("#id_reason", "重复创建")
+    page.get_by_role("button", name="作废", exact=True).click()
+    assert asked == ["确定作废该专项检查？"]
     expect(page).to_have_url(f"{live_url}/campaigns/{world['campaign'].pk}/")
 
     page.goto(f"{live_url}/inspections/{world['inspection'].pk}/print/")

@@ -266,3 +266,21 @@ def test_accident_without_unit_has_no_look_back(login, office):
     response = login(office).get(reverse("accident_detail", args=[item.pk]))
     assert response.status_code == 200
     assert "无法倒查" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_accident_is_voided_with_a_reason_kept_on_record_and_out_of_bulletins(
+    login, office, unit_of_a
+):
+    from inspections import stats
+
+    item = accident(unit_of_a, office)
+    client = login(office)
+    url = reverse("accident_void", args=[item.pk])
+    assert client.post(url, {}).status_code == 400
+    assert client.post(url, {"reason": "误报，非生产安全事故"}).status_code == 302
+    item.refresh_from_db()
+    assert item.is_void and item.void_reason == "误报，非生产安全事故"
+    scope = stats.Scope(start=item.occurred_on, end=item.occurred_on, today=item.occurred_on)
+    assert not scope.accidents().filter(pk=item.pk).exists()
+    assert "已作废" in client.get(reverse("accident_detail", args=[item.pk])).content.decode()

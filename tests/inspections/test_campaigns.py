@@ -36,7 +36,7 @@ def inspect(unit, by, item, **fields):
 
 
 @pytest.mark.django_db
-def test_office_creates_edits_and_deletes_a_campaign(login, office):
+def test_office_creates_edits_and_voids_a_campaign(login, office):
     client = login(office)
     furniture = factories.category("furniture-market")
     response = client.post(
@@ -59,8 +59,16 @@ def test_office_creates_edits_and_deletes_a_campaign(login, office):
     )
     created.refresh_from_db()
     assert created.name == "节前大检查" and not created.categories.exists()
-    assert client.post(reverse("campaign_delete", args=[created.pk])).status_code == 302
-    assert not Campaign.objects.exists()
+    refused = client.post(reverse("campaign_void", args=[created.pk]), {"reason": ""})
+    assert refused.status_code == 400
+    assert refused.context["void_form"].errors["reason"] == ["请填写作废原因"]
+    assert not Campaign.objects.get().is_void
+    voided = client.post(reverse("campaign_void", args=[created.pk]), {"reason": "重复创建"})
+    assert voided.status_code == 302
+    created.refresh_from_db()
+    # Voided, kept: who and why are on the record.
+    assert created.is_void and created.voided_by == office and created.void_reason == "重复创建"
+    assert "已作废" in client.get(reverse("campaign_detail", args=[created.pk])).content.decode()
 
 
 @pytest.mark.django_db
@@ -74,12 +82,17 @@ def test_end_before_start_is_an_error_next_to_the_field(login, office):
 
 
 @pytest.mark.django_db
-def test_campaign_with_inspections_is_not_deleted(login, office, inspector_a, unit_of_a):
+def test_a_voided_campaign_keeps_its_inspections_and_takes_no_new_ones(
+    login, office, inspector_a, unit_of_a
+):
     item = campaign(office)
-    inspect(unit_of_a, inspector_a, item)
-    response = login(office).post(reverse("campaign_delete", args=[item.pk]))
+    done = inspect(unit_of_a, inspector_a, item)
+    response = login(office).post(reverse("campaign_void", args=[item.pk]), {"reason": "撤销"})
     assert response.status_code == 302
-    assert Campaign.objects.filter(pk=item.pk).exists()
+    done.refresh_from_db()
+    assert done.campaign == item
+    form = login(inspector_a).get(reverse("inspection_create")).context["form"]
+    assert item not in form.fields["campaign"].queryset
 
 
 @pytest.mark.django_db
@@ -89,7 +102,8 @@ def test_only_office_manages_campaigns(request, login, persona, office):
     client = login(request.getfixturevalue(persona))
     assert client.get(reverse("campaign_create")).status_code == 403
     assert client.post(reverse("campaign_edit", args=[item.pk]), {}).status_code == 403
-    assert client.post(reverse("campaign_delete", args=[item.pk])).status_code == 403
+    assert client.post(reverse("campaign_void", args=[item.pk]), {"reason": "x"}).status_code == 403
+    assert not Campaign.objects.get(pk=item.pk).is_void
     assert Campaign.objects.filter(pk=item.pk, name=item.name).exists()
     assert client.get(reverse("campaign_detail", args=[item.pk])).status_code == 200
 

@@ -410,3 +410,83 @@ def test_enforcement_list_query_count_is_constant(
         response = client.get(reverse("enforcement_list"), {"sort": "-amount", "kind": "fine"})
     assert len(response.context["object_list"]) == 50
     assert response.context["object_list"][0].hazard_count == 1
+
+
+# ---------------------------------------------------------------- status only through actions
+
+
+@pytest.mark.django_db
+def test_a_suspended_unit_resumes_only_through_an_acceptance_record(office, unit_of_a):
+    with pytest.raises(enforcement.InvalidEnforcement) as refused:
+        _record(unit_of_a, office, Kind.RESUME, department=unit_of_a.lead_department)
+    assert refused.value.field == "kind"
+    assert Kind.RESUME not in enforcement.allowed_kinds(unit_of_a)
+    _record(unit_of_a, office, Kind.SUSPEND, department=unit_of_a.lead_department)
+    unit_of_a.refresh_from_db()
+    assert Kind.RESUME in enforcement.allowed_kinds(unit_of_a)
+    action = _record(
+        unit_of_a, office, Kind.RESUME, department=unit_of_a.lead_department, note="复查验收合格"
+    )
+    unit_of_a.refresh_from_db()
+    assert unit_of_a.status == Unit.Status.OPERATING
+    assert action.get_kind_display() == "验收合格，恢复生产"
+
+
+@pytest.mark.django_db
+def test_the_unit_form_cannot_change_the_status(login, office, unit_of_a):
+    form = {
+        "name": unit_of_a.name,
+        "credit_code": unit_of_a.credit_code,
+        "category": unit_of_a.category_id,
+        "area": unit_of_a.area_id,
+        "address": unit_of_a.address,
+        "lead_department": unit_of_a.lead_department_id,
+        "legal_rep": unit_of_a.legal_rep,
+        "legal_rep_phone": unit_of_a.legal_rep_phone,
+        "status": Unit.Status.CLOSED,
+    }
+    response = login(office).post(reverse("units:edit", args=[unit_of_a.pk]), form)
+    assert response.status_code == 302
+    unit_of_a.refresh_from_db()
+    assert unit_of_a.status == Unit.Status.OPERATING
+
+
+@pytest.mark.django_db
+def test_resumes_are_not_counted_among_the_four_penalties(office, unit_of_a):
+    from inspections import stats
+
+    _record(unit_of_a, office, Kind.SUSPEND, department=unit_of_a.lead_department)
+    _record(unit_of_a, office, Kind.RESUME, department=unit_of_a.lead_department)
+    today = timezone.localdate()
+    figures = stats.enforcement(stats.Scope(start=today, end=today, today=today))
+    assert [k["label"] for k in figures["kinds"]] == [
+        "责令停产整顿",
+        "关闭取缔",
+        "罚款",
+        "移送司法",
+    ]
+    assert figures["total"] == 1
+
+
+@pytest.mark.django_db
+def test_an_enforcement_action_is_voided_with_a_reason_and_leaves_the_statistics(
+    login, office, inspector_a, unit_of_a
+):
+    from inspections import stats
+
+    action = _record(
+        unit_of_a, office, Kind.FINE, department=unit_of_a.lead_department, fine_amount=Decimal(500)
+    )
+    url = reverse("enforcement_void", args=[action.pk])
+    assert login(inspector_a).post(url, {"reason": "录错了"}).status_code == 403
+    client = login(office)
+    refused = client.post(url, {"reason": " "})
+    assert refused.status_code == 400
+    assert refused.context["void_form"].errors["reason"] == ["请填写作废原因"]
+    assert client.post(url, {"reason": "重复登记"}).status_code == 302
+    action.refresh_from_db()
+    assert action.is_void and action.voided_by == office and action.void_reason == "重复登记"
+    today = timezone.localdate()
+    assert stats.enforcement(stats.Scope(start=today, end=today, today=today))["total"] == 0
+    page = client.get(reverse("enforcement_detail", args=[action.pk])).content.decode()
+    assert "已作废" in page and "重复登记" in page
