@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0023_bulletin_defaults_and_accident_kinds'),
+        ('inspections', '0025_history_triggers_for_new_fields'),
         ('units', '0006_user_must_change_password'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
