@@ -429,6 +429,12 @@ if BULLETIN_AUTO_DRAFT_HOUR >= 0:
         "schedule": crontab(day_of_month=1, hour=BULLETIN_AUTO_DRAFT_HOUR, minute=15),
     }
 
+# 现场文书 (inspections/documents): the place abbreviation that starts a department's default
+# 文号 prefix (铁 → 铁消改〔2026〕1号; the office sets other prefixes per department in the
+# admin), and how many verification pages one address may open per minute (QR scans, /v/…).
+DOCUMENT_PLACE_ABBR = env_str("DOCUMENT_PLACE_ABBR", DISTRICT_ABBR)
+DOCUMENT_VERIFY_PER_MINUTE = env_int("DOCUMENT_VERIFY_PER_MINUTE", 30)
+
 # Cache: Redis when configured, so the API's per-client rate limit is one count for every
 # gunicorn worker; otherwise per process (SQLite demo, one runserver process).
 if REDIS_URL:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from anjian.spreadsheets import XLSX_CONTENT_TYPE, ImportFileError, open_workbook
 
 from . import holidays
-from .models import CalendarDay
+from .documents.issuing import default_prefix
+from .models import CalendarDay, Document, DocumentPrefix
 
 
 class ArrangementUploadForm(forms.Form):
@@ -104,3 +105,26 @@ class CalendarDayAdmin(admin.ModelAdmin):
             filename=f"{year}年放假安排.xlsx",
             content_type=XLSX_CONTENT_TYPE,
         )
+
+
+@admin.register(DocumentPrefix)
+class DocumentPrefixAdmin(admin.ModelAdmin):
+    """文号 prefixes per department; a department without a row numbers with the default."""
+
+    list_display = ["department", "notice_prefix", "review_prefix", "record_prefix"]
+    list_select_related = ["department"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        department_id = initial.get("department")
+        if department_id:
+            from units.models import Department
+
+            department = Department.objects.filter(pk=department_id).first()
+            if department:
+                initial.update(
+                    notice_prefix=default_prefix(department, Document.Kind.NOTICE),
+                    review_prefix=default_prefix(department, Document.Kind.REVIEW),
+                    record_prefix=default_prefix(department, Document.Kind.RECORD),
+                )
+        return initial

@@ -10,9 +10,11 @@ class InspectionsConfig(AppConfig):
         # `units` must not import this app, so the unit page learns of our sections here.
         from units import sections
 
+        from .documents.views import unit_documents_section
         from .views.unit_sections import unit_sections
 
         sections.register(unit_sections)
+        sections.register(unit_documents_section)
 
         from . import scope
 

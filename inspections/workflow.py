@@ -17,6 +17,7 @@ from django.utils import timezone
 from units.models import Department, Unit, User
 
 from . import notify, permissions
+from .documents import issuing as documents
 from .models import (
     DeadlineExtension,
     Hazard,
@@ -246,6 +247,7 @@ def submit_inspection(*, inspection_id: int, actor) -> list[Hazard]:
     inspection.status = Inspection.Status.SUBMITTED
     inspection.submitted_at = now
     inspection.save(update_fields=["status", "submitted_at", "updated_at"])
+    documents.on_submission(inspection=inspection, hazards=hazards, actor=actor)
     return hazards
 
 
@@ -537,6 +539,7 @@ def assign(
             "responsible_phone",
         ],
     )
+    documents.on_assignment(hazard=hazard, actor=actor)
     notify.hazard_event(
         hazard,
         kind=N.ASSIGNED,
@@ -738,6 +741,7 @@ def verify(
             data=data,
             update_fields=["closed_at"],
         )
+        documents.on_verification(hazard=hazard, actor=actor, ok=True, note=note)
         return hazard
     if new_deadline is None or new_deadline < timezone.localdate():
         raise Invalid("复查不合格须给出不早于今天的新整改期限")
@@ -757,6 +761,9 @@ def verify(
             "reopen_count": hazard.reopen_count,
         },
         update_fields=["deadline", "reopen_count"],
+    )
+    documents.on_verification(
+        hazard=hazard, actor=actor, ok=False, note=note, old_deadline=old_deadline
     )
     notify.hazard_event(
         hazard,

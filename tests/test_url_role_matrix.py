@@ -83,6 +83,10 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # Expectation strings: anon insp_a insp_b street office supervisor leader admin.
     "home":                          Case(get=ALL, post=ALL),
     "healthz":                       Case(get="200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405"),
+    # The phone app shell: public, holds no data (a browser fetches the manifest without cookies)
+    "pwa_manifest":                  Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
+    "pwa_service_worker":            Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
+    "pwa_offline":                   Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
     "login":                         Case(get="200 302 302 302 302 302 302 302", post="200 302 302 302 302 302 302 302"),
     "logout":                        Case(get=NOT_ALLOWED, post="302 302 302 302 302 302 302 302"),
     # accounts: one's own password; the office lifts login lockouts
@@ -118,6 +122,15 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         # An empty form: 400 with the form's errors to whoever may act, 404 to who may not see it.
         Case("hazard", params={"action": "start"}, get=NOT_ALLOWED, post="302 400 404 400 400 400 400 400"),
         Case("hazard", params={"action": "no-such-action"}, get=NOT_ALLOWED, post="302 404 404 404 404 404 404 404"),
+    ),
+    # 现场文书: the PDF to whoever sees the unit or issued it; corrections are the office's
+    "document_pdf":                  Case("document", get=SCOPED, post=NOT_ALLOWED),
+    "document_void":                 Case("document", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    "document_reissue":              Case("document", get=NOT_ALLOWED, post="302 403 403 403 302 403 403 302"),
+    # The QR code's page is public: the same proof to everyone, 404 for a token never issued.
+    "document_verify": (
+        Case("document_token", get=OPEN, post="405 405 405 405 405 405 405 405"),
+        Case(params={"token": "not-a-token"}, get="404 404 404 404 404 404 404 404", post="405 405 405 405 405 405 405 405"),
     ),
     "hazard_list":                   Case(get=ALL, post=NOT_ALLOWED),
     "hazard_export":                 Case(get=ALL, post=ALL),
@@ -264,6 +277,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     **_admin_model("units_category", "category"),
     **_admin_model("units_unit", "unit", **{"admin:units_unit_delete": Case("unit", get=STAFF_FORBIDDEN, post=STAFF_FORBIDDEN)}),
     **_admin_model("inspections_calendarday", "calendar_day"),
+    **_admin_model("inspections_documentprefix", "document_prefix"),
     "admin:inspections_calendarday_import": Case(get=STAFF, post=STAFF),
     "admin:inspections_calendarday_import_template": Case(get=STAFF, post=STAFF),
     # Clients are revoked, never deleted; the call log is read-only.

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -81,6 +82,7 @@ def build() -> dict[str, object]:
         Bulletin,
         CalendarDay,
         Campaign,
+        DocumentPrefix,
         DutyShift,
         EnforcementAction,
         ExportJob,
@@ -194,9 +196,16 @@ def build() -> dict[str, object]:
         bulletin.attachment.save("b.xlsx", ContentFile(b"PK matrix"), save=False)
         bulletin.save()
         bulletins[name] = bulletin
+    document, document_token = _document(unit, inspection, hazard, insp_a)
     return {
         **users,
         "unit": unit,
+        "document": document,
+        # /v/<token>/ takes the signed token, not a pk: the matrix fills routes from `.pk`.
+        "document_token": SimpleNamespace(pk=document_token),
+        "document_prefix": DocumentPrefix.objects.create(
+            department=fire, notice_prefix="铁消改", review_prefix="铁消复", record_prefix="铁消检"
+        ),
         "inspection": inspection,
         "draft_inspection": draft,
         "hazard": hazard,
@@ -230,6 +239,32 @@ def build() -> dict[str, object]:
             date=datetime.date(2099, 1, 1), is_workday=False, note="元旦"
         ),
     }
+
+
+def _document(unit, inspection, hazard, by):
+    """A notice with its PDF already stored (the matrix must not render one per role), and the
+    signed token of its verification page. The verification counters start empty."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from inspections.documents import issuing, tokens
+    from inspections.models import Document
+
+    cache.clear()
+    with transaction.atomic():  # browser tests build the world outside a test transaction
+        document = issuing.issue(
+            kind=Document.Kind.NOTICE,
+            department=inspection.department,
+            unit=unit,
+            actor=by,
+            hazards=[hazard],
+            inspection=inspection,
+            content={},
+        )
+    document.pdf.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=False)
+    document.sha256 = "0" * 64
+    document.save(update_fields=["pdf", "sha256"])
+    return document, tokens.sign(document.token_key)
 
 
 def _api_client(department, admin):

@@ -1,6 +1,7 @@
 from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
+from .documents import Document, DocumentPrefix
 from .duty import DutyShift
 from .enforcement import Accident, EnforcementAction
 from .exports import ExportJob
@@ -25,6 +26,8 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "DeadlineExtension",
+    "Document",
+    "DocumentPrefix",
     "DutyShift",
     "EnforcementAction",
     "ExportJob",

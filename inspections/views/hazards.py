@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from units.models import Department
 
 from .. import permissions, workflow
+from ..documents.views import section_context as documents_section
 from ..forms_hazards import ACTION_FORMS, NEEDS_DEPARTMENTS, NEEDS_MERGE_TARGETS, ActionForm
-from ..models import DeadlineExtension, Hazard, HazardEvent
+from ..models import DeadlineExtension, Document, Hazard, HazardEvent
 
 # Forms shown expanded; the others (triage alternatives, escalation) open on a click.
 PRIMARY_ACTIONS = frozenset(
@@ -195,6 +196,7 @@ def _render_detail(
         "action_forms": forms,
         "action_error": _action_error(bound, bound_action, actions),
         "inspection_url": _url_or_blank("inspection_detail", hazard.inspection_id),
+        **documents_section(request, Document.objects.visible_to(user).filter(hazards=hazard)),
     }
     return render(request, "inspections/hazard_detail.html", context, status=status)
 

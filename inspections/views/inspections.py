@@ -16,6 +16,7 @@ from anjian.lists import FilteredListView
 from units.models import Unit
 
 from .. import workflow
+from ..documents.views import section_context as documents_section
 from ..forms_inspections import (
     InspectionFilter,
     InspectionForm,
@@ -24,7 +25,7 @@ from ..forms_inspections import (
     hazard_formset_class,
     may_log_inspections,
 )
-from ..models import Hazard, HazardPhoto, Inspection
+from ..models import Document, Hazard, HazardPhoto, Inspection
 from ..photos import discard_files, save_photo
 
 UNIT_SEARCH_LIMIT = 20
@@ -122,9 +123,21 @@ def _record_context(request: HttpRequest, inspection: Inspection) -> dict:
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_inspection_for_user(request, pk)
-    return render(
-        request, "inspections/inspection_detail.html", _record_context(request, inspection)
+    context = _record_context(request, inspection)
+    context.update(
+        documents_section(
+            request, Document.objects.visible_to(request.user).filter(inspection=inspection)
+        )
     )
+    context["record_document"] = next(
+        (
+            d
+            for d in context["documents"]
+            if d.kind == Document.Kind.RECORD and d.status == Document.Status.ISSUED
+        ),
+        None,
+    )
+    return render(request, "inspections/inspection_detail.html", context)
 
 
 def inspection_print(request: HttpRequest, pk: int) -> HttpResponse:

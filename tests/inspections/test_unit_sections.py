@@ -67,7 +67,7 @@ def test_unit_page_lists_history_sections(login, office, inspector_a, unit_of_a)
     )
     response = login(office).get(reverse("units:detail", args=[unit_of_a.pk]))
     found = sections(response)
-    assert list(found) == ["inspections", "open-hazards", "enforcement", "accidents"]
+    assert list(found) == ["inspections", "open-hazards", "enforcement", "accidents", "documents"]
     assert inspection in found["inspections"]["context"]["rows"]
     assert found["open-hazards"]["context"]["rows"] == [open_hazard]
     assert closed not in found["open-hazards"]["context"]["rows"]
@@ -116,10 +116,10 @@ def test_unit_page_query_count_is_constant(
     client = login(office)
     seed_history(unit_of_a, inspector_a, office, 2)
     # Unit page alone (session, user, department, unread count, unit) plus inspections,
-    # their inspectors, open hazards, enforcement actions and accidents.
-    with django_assert_max_num_queries(10):
+    # their inspectors, open hazards, enforcement actions, accidents and documents (现场文书).
+    with django_assert_max_num_queries(11):
         client.get(reverse("units:detail", args=[unit_of_a.pk]))
     seed_history(unit_of_a, inspector_a, office, 40)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("units:detail", args=[unit_of_a.pk]))
     assert response.status_code == 200
