@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0025_history_triggers_for_new_fields'),
+        ('inspections', '0027_history_triggers_for_five_implementations'),
         ('units', '0006_user_must_change_password'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
