@@ -862,17 +862,8 @@ def confirm_disposal(*, hazard_id: int, actor, version: int, note: str = "") -> 
         data={"disposal": hazard.disposal},
         update_fields=["disposal_confirmed_at"],
     )
-    proposal = _disposal_event(hazard)
-    notify.hazard_event(
-        hazard,
-        kind=N.DISPOSAL_DECIDED,
-        actor=actor,
-        recipients=[
-            notify.hazard_department(hazard),
-            notify.users(proposal.actor_id if proposal else None),
-        ],
-        title=f"{hazard.unit.name} {hazard.get_disposal_display()}已确认",
-        body=note,
+    _tell_disposal_decided(
+        hazard, actor, _disposal_event(hazard), f"{hazard.get_disposal_display()}已确认", note
     )
     return hazard
 
@@ -900,6 +891,14 @@ def return_disposal(*, hazard_id: int, actor, version: int, note: str) -> Hazard
         data={"disposal": disposal},
         update_fields=["deadline", "disposal", "risk_review_on", "disposal_confirmed_at"],
     )
+    _tell_disposal_decided(
+        hazard, actor, proposal, f"{Hazard.Disposal(disposal).label}未获确认，退回整改", note
+    )
+    return hazard
+
+
+def _tell_disposal_decided(hazard: Hazard, actor, proposal, outcome: str, note: str) -> None:
+    """The department and whoever proposed the disposal hear the office's decision."""
     notify.hazard_event(
         hazard,
         kind=N.DISPOSAL_DECIDED,
@@ -908,10 +907,9 @@ def return_disposal(*, hazard_id: int, actor, version: int, note: str) -> Hazard
             notify.hazard_department(hazard),
             notify.users(proposal.actor_id if proposal else None),
         ],
-        title=f"{hazard.unit.name} {Hazard.Disposal(disposal).label}未获确认，退回整改",
+        title=f"{hazard.unit.name} {outcome}",
         body=note,
     )
-    return hazard
 
 
 @transaction.atomic
