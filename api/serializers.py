@@ -229,6 +229,12 @@ class HazardCreateSerializer(serializers.Serializer):
     hazard_type = serializers.ChoiceField(choices=Hazard.Type.choices)
     level = serializers.ChoiceField(choices=Hazard.Level.choices)
     legal_basis = serializers.CharField(max_length=300, required=False, default="")
+    major_basis = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        help_text="重大隐患的判定依据（标准条款或判定理由）；level 为 major 时必填",
+    )
     source = serializers.ChoiceField(choices=SOURCES, default=Hazard.Source.REPORT)
     note = serializers.CharField(
         max_length=1000, required=False, default="", help_text="来源说明，如举报人反映的情况"
@@ -246,6 +252,10 @@ class HazardCreateSerializer(serializers.Serializer):
         return value
 
     def validate(self, data):
+        if data["level"] == Hazard.Level.MAJOR and not data.get("major_basis", "").strip():
+            raise serializers.ValidationError(
+                {"major_basis": "重大隐患须写明判定依据（标准条款或判定理由）"}
+            )
         units = Unit.objects.visible_to(self.context["request"].user)
         if data.get("unit") is not None:
             unit = units.filter(pk=data["unit"]).first()

@@ -293,6 +293,7 @@ def register_reported_hazard(
     source: str = Hazard.Source.REPORT,
     location: str = "",
     legal_basis: str = "",
+    major_basis: str = "",
     note: str = "",
 ) -> tuple[Hazard, bool]:
     """A hazard reported by another system (the 12345 hotline, the provincial platform) enters
@@ -317,6 +318,7 @@ def register_reported_hazard(
             source=source,
             location=location,
             legal_basis=legal_basis,
+            major_basis=major_basis.strip(),
             note=note,
         )
     except IntegrityError:
@@ -334,6 +336,8 @@ def _register_reported(*, actor, unit, key: dict, note: str, **fields) -> Hazard
     if fields["source"] == Hazard.Source.SELF_CHECK:
         raise Invalid("企业自查的隐患只能由单位自己报送")
     _required(fields["description"], "请描述隐患（部位、问题）")
+    if fields["level"] == Hazard.Level.MAJOR and not fields["major_basis"]:
+        raise Invalid("重大隐患须写明判定依据（标准条款或判定理由）")
     if fields["found_on"] > timezone.localdate():
         raise Invalid("发现日期不能晚于今天")
     now = timezone.now()

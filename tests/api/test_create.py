@@ -171,3 +171,17 @@ def test_a_reported_hazard_is_no_inspection_in_the_statistics(api, hotline_api, 
     assert Inspection.objects.count() == 1
     assert not scope.inspections().exists()
     assert scope.hazards().count() == 1
+
+
+def test_a_major_hazard_needs_its_basis_and_keeps_it(api, hotline_api, unit_of_a):
+    client = api(hotline_api[1])
+    refused = client.post("/api/v1/hazards/", report(unit_of_a, level="major"))
+    assert refused.status_code == 400
+    assert refused.json()["major_basis"] == ["重大隐患须写明判定依据（标准条款或判定理由）"]
+    assert Hazard.objects.count() == 0
+    basis = "GB 35181-2017 第4.3条：人员密集场所安全出口全部封堵"
+    response = client.post(
+        "/api/v1/hazards/", report(unit_of_a, level="major", major_basis=f"  {basis} ")
+    )
+    assert response.status_code == 201, response.content
+    assert Hazard.objects.get().major_basis == basis
