@@ -90,11 +90,12 @@ def leader_candidates(department: Department) -> QuerySet:
     )
 
 
-def match_leader(name: str, department: Department, accounts: list[User]) -> list[User]:
+def match_leader(name: str, department: Department, accounts: dict[str, list[User]]) -> list[User]:
+    """The accounts `name` may mean for `department` (accounts by name)."""
     return [
         u
-        for u in accounts
-        if u.name == name and (u.department_id == department.pk or u.role == User.Role.LEADER)
+        for u in accounts.get(name, ())
+        if u.department_id == department.pk or u.role == User.Role.LEADER
     ]
 
 
@@ -102,13 +103,14 @@ def read_roster(source: str | IO[bytes]) -> Roster:
     sheet = read_sheet(source, LAYOUT, max_rows=MAX_ROWS)
     result = Roster(header_row=sheet.header_row)
     departments = _department_index()
-    accounts = list(
+    accounts: dict[str, list[User]] = {}
+    for user in (
         User.objects.filter(is_active=True)
         .exclude(name="")
         .filter(Q(role=User.Role.LEADER) | Q(department__isnull=False))
         .only("id", "name", "role", "department_id")
-    )
-    existing = set(DutyShift.objects.values_list("date", "department_id"))
+    ):
+        accounts.setdefault(user.name, []).append(user)
     seen: dict[tuple, int] = {}
     limits = {f: DutyShift._meta.get_field(f).max_length for f in ("leader_name", "staff", "note")}
 
@@ -195,7 +197,15 @@ def read_roster(source: str | IO[bytes]) -> Roster:
             phone=phone,
             note=note,
         )
-        result.rows.append(RosterRow(number, shift, replaces=(day, department.pk) in existing))
+        result.rows.append(RosterRow(number, shift))
+    # Which rows replace a day already entered: only the sheet's days are read.
+    existing = set(
+        DutyShift.objects.filter(date__in={row.shift.date for row in result.rows}).values_list(
+            "date", "department_id"
+        )
+    )
+    for row in result.rows:
+        row.replaces = (row.shift.date, row.shift.department_id) in existing
     if not result.rows and not result.errors:
         result.errors.append(Issue(None, "—", "文件中没有数据行"))
     return result
@@ -227,13 +237,14 @@ def import_roster(source: str | IO[bytes], *, actor, filename: str = "") -> Rost
     return result
 
 
-def leaders_on_duty(day: datetime.date, department_ids) -> QuerySet:
-    """The accounts of the day's leaders on duty for these departments (and the office's own)."""
+def leaders_on_duty(day: datetime.date, department_ids, *, area_id: int | None = None) -> QuerySet:
+    """The accounts of the day's leaders on duty for these departments, the street office of
+    `area_id` and the office. Lazy: it joins the caller's query as a subquery."""
     ids = [pk for pk in department_ids if pk]
-    shifts = DutyShift.objects.on(day).filter(
-        Q(department_id__in=ids) | Q(department__kind=Department.Kind.OFFICE),
-        leader__isnull=False,
-    )
+    answers = Q(department_id__in=ids) | Q(department__kind=Department.Kind.OFFICE)
+    if area_id is not None:
+        answers |= Q(department__kind=Department.Kind.STREET, department__area_id=area_id)
+    shifts = DutyShift.objects.on(day).filter(answers, leader__isnull=False)
     return User.objects.filter(is_active=True, pk__in=shifts.values("leader_id"))
 
 

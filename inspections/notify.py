@@ -66,25 +66,16 @@ def users(*pks: int | None) -> QuerySet:
     return _people().filter(pk__in=[pk for pk in pks if pk])
 
 
-def on_duty(*department_ids: int | None) -> QuerySet:
-    """Today's leaders on duty (值班表) for these departments and for the office."""
-    return leaders_on_duty(timezone.localdate(), department_ids)
-
-
-def _street_ids(area_id: int | None) -> list[int]:
-    if area_id is None:
-        return []
-    return list(
-        Department.objects.filter(kind=Department.Kind.STREET, area_id=area_id).values_list(
-            "pk", flat=True
-        )
-    )
+def on_duty(*department_ids: int | None, area_id: int | None = None) -> QuerySet:
+    """Today's leaders on duty (值班表) for these departments, the street office of `area_id`
+    and the office."""
+    return leaders_on_duty(timezone.localdate(), department_ids, area_id=area_id)
 
 
 def on_duty_for(hazard: Hazard) -> QuerySet:
     """Today's leaders on duty who answer for the hazard: its departments, its street, the office."""
     return on_duty(
-        hazard.lead_department_id, hazard.handling_department_id, *_street_ids(hazard.unit.area_id)
+        hazard.lead_department_id, hazard.handling_department_id, area_id=hazard.unit.area_id
     )
 
 
@@ -161,7 +152,7 @@ def fatal_accident(accident, *, actor) -> list[Notification]:
     if not accident.deaths:
         return []
     lead = accident.unit.lead_department_id if accident.unit_id else None
-    candidates = on_duty(lead, *_street_ids(accident.area_id))
+    candidates = on_duty(lead, area_id=accident.area_id)
     if actor is not None:
         candidates = candidates.exclude(pk=actor.pk)
     targets = [
