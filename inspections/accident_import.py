@@ -127,6 +127,13 @@ def read_accidents(source: str | IO[bytes]) -> AccidentReport:
     if "万" not in loss_header and "元" not in loss_header:
         loss_header += "（万元）"
     parsed: list[tuple[int, Accident]] = []
+    # The units the sheet names, read once (not a query per row).
+    codes = {cell_text(raw.get("credit_code")).upper() for _n, raw in sheet.rows} - {""}
+    names = {cell_text(raw.get("unit")) for _n, raw in sheet.rows} - {""}
+    by_code = {u.credit_code: u for u in Unit.objects.filter(credit_code__in=codes)}
+    by_name: dict[str, list[Unit]] = {}
+    for unit in Unit.objects.filter(name__in=names).order_by("pk"):
+        by_name.setdefault(unit.name, []).append(unit)
     seen: dict[tuple, int] = {}
     # As migration 0020 classified the accidents recorded before the flag: one without a unit
     # or in a residential building (no business there) is no 生产安全事故; the office corrects
@@ -158,7 +165,7 @@ def read_accidents(source: str | IO[bytes]) -> AccidentReport:
         if area_text and area is None:
             problems.append(Issue(number, column("area"), f"系统中没有名为“{area_text}”的街道"))
         if code:
-            unit = Unit.objects.filter(credit_code=code).first()
+            unit = by_code.get(code)
             if unit is None:
                 problems.append(
                     Issue(
@@ -166,10 +173,7 @@ def read_accidents(source: str | IO[bytes]) -> AccidentReport:
                     )
                 )
         elif name:
-            candidates = Unit.objects.filter(name=name)
-            if area is not None:
-                candidates = candidates.filter(area=area)
-            found = list(candidates[:2])
+            found = [u for u in by_name.get(name, ()) if area is None or u.area_id == area.pk]
             if len(found) == 1:
                 unit = found[0]
             elif found:
