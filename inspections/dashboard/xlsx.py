@@ -35,87 +35,58 @@ def _change(c: dict) -> str:
     return f"{c['arrow']} {c['text']}".strip()
 
 
+def _period_row(label: str, cur, last, change: dict) -> list:
+    """A figure of the period only: the three year-to-date columns stay empty."""
+    return [label, cur, last, _change(change), "", "", ""]
+
+
+def _current_row(label: str, value) -> list:
+    """A figure of now (no last year to compare with)."""
+    return [label, value, "", "", "", "", ""]
+
+
+def _full_row(label: str, f: dict) -> list:
+    """A figure with its period, year to date and both 同比."""
+    return [
+        label,
+        f["cur"]["value"],
+        f["last"]["value"],
+        _change(f["change"]),
+        f["ytd"]["value"],
+        f["last_ytd"]["value"],
+        _change(f["ytd_change"]),
+    ]
+
+
 def headline_rows(d: dict) -> list[list]:
     """指标, 本期, 去年同期, 同比, 本年累计, 去年同期累计, 累计同比."""
     h, e, a = d["hazards"], d["enforcement"], d["accidents"]
-    rows = []
-    for label, f in (("发现隐患（项）", h["found"]), ("整改销号（项）", h["closed"])):
-        rows.append(
-            [
-                label,
-                f["cur"]["value"],
-                f["last"]["value"],
-                _change(f["change"]),
-                f["ytd"]["value"],
-                f["last_ytd"]["value"],
-                _change(f["ytd_change"]),
-            ]
-        )
     r = h["rates"]
-    rows.append(
-        [
-            "整改率",
-            r["cur"]["rate_text"],
-            r["last"]["rate_text"],
-            _change(r["rate_change"]),
-            "",
-            "",
-            "",
-        ]
-    )
-    rows.append(
-        [
+    rows = [
+        _full_row("发现隐患（项）", h["found"]),
+        _full_row("整改销号（项）", h["closed"]),
+        _period_row("整改率", r["cur"]["rate_text"], r["last"]["rate_text"], r["rate_change"]),
+        _period_row(
             "到期整改率",
             r["cur"]["due_rate_text"],
             r["last"]["due_rate_text"],
-            _change(r["due_rate_change"]),
-            "",
-            "",
-            "",
-        ]
-    )
-    rows.append(["逾期未整改（项，当前）", h["overdue"]["value"], "", "", "", "", ""])
-    rows.append(["重大隐患在办（项，当前）", h["major_open"]["value"], "", "", "", "", ""])
-    rows.append(["其中挂牌督办（项，当前）", h["major_listed"]["value"], "", "", "", "", ""])
+            r["due_rate_change"],
+        ),
+        _current_row("逾期未整改（项，当前）", h["overdue"]["value"]),
+        _current_row("重大隐患在办（项，当前）", h["major_open"]["value"]),
+        _current_row("其中挂牌督办（项，当前）", h["major_listed"]["value"]),
+        _period_row("执法措施（起）", e["total"]["value"], e["total_last"]["value"], e["change"]),
+    ]
+    rows += [
+        _period_row(f"　{k['label']}（起）", k["cur"]["value"], k["last"]["value"], k["change"])
+        for k in e["kinds"]
+    ]
     rows.append(
-        [
-            "执法措施（起）",
-            e["total"]["value"],
-            e["total_last"]["value"],
-            _change(e["change"]),
-            "",
-            "",
-            "",
-        ]
-    )
-    for k in e["kinds"]:
-        rows.append(
-            [f"　{k['label']}（起）", k["cur"]["value"], k["last"]["value"], _change(k["change"])]
-            + ["", "", ""]
+        _period_row(
+            "罚款（万元）", e["fines"]["value"], e["fines_last"]["value"], e["fines_change"]
         )
-    rows.append(
-        [
-            "罚款（万元）",
-            e["fines"]["value"],
-            e["fines_last"]["value"],
-            _change(e["fines_change"]),
-            "",
-            "",
-            "",
-        ]
     )
-    for f in a["rows"]:
-        rows.append(
-            [
-                f"{f['label']}（{f['unit']}）",
-                f["cur"]["value"],
-                f["last"]["value"],
-                _change(f["change"]),
-                f["ytd"]["value"],
-                f["last_ytd"]["value"],
-                _change(f["ytd_change"]),
-            ]
-        )
+    rows += [_full_row(f"{f['label']}（{f['unit']}）", f) for f in a["rows"]]
     return rows
 
 
