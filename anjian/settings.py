@@ -363,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.reminders.daily_reminders",
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
     },
+    # Daily rather than on the 1st: a beat that was down that day still drafts the 季报.
+    "quarterly-report-draft": {
+        "task": "inspections.tasks.bulletins.auto_draft_quarterly_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "sweep": {
         "task": "inspections.tasks.sweeper.sweep",
         "schedule": float(SWEEP_SECONDS),

@@ -18,15 +18,15 @@ from io import BytesIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from units.models import Area, Department, User
 
+from . import quarterly, vetoes
 from . import stats as stats_module
-from . import vetoes
 from .bulletin_rules import RuleConfig, describe, evaluate, fatal_accidents_of
 from .models import (
     Bulletin,
@@ -129,6 +129,32 @@ def create_bulletin(
     return bulletin
 
 
+def create_quarterly(*, actor: User, year: int, quarter: int) -> Bulletin:
+    """A 季报 draft for the quarter; the caller enqueues the build. A second one for the same
+    quarter is refused by the database (bulletin_one_quarterly_per_quarter)."""
+    _require_office(actor)
+    if quarter not in (1, 2, 3, 4):
+        raise BulletinError("季度须为1至4")
+    start, end = quarterly.quarter_bounds(year, quarter)
+    try:
+        with transaction.atomic():
+            bulletin = Bulletin.objects.create(
+                kind=Bulletin.Kind.QUARTERLY,
+                title=quarterly.make_title(settings.BULLETIN_ISSUER, start),
+                period_start=start,
+                period_end=end,
+                due_on=quarterly.due_on(end),
+                created_by=actor,
+                status=B.DRAFT,
+            )
+            _log(bulletin, actor, BulletinEvent.Action.CREATE)
+    except IntegrityError:
+        raise BulletinError(
+            f"{quarterly.quarter_label(start)}的季报已经存在；如需按最新数据重算，请在该季报页面重新生成"
+        ) from None
+    return bulletin
+
+
 def scope_for(bulletin: Bulletin, today: datetime.date) -> stats_module.Scope:
     return stats_module.Scope(
         start=bulletin.period_start,
@@ -140,7 +166,9 @@ def scope_for(bulletin: Bulletin, today: datetime.date) -> stats_module.Scope:
 
 
 def compute_stats(bulletin: Bulletin, today: datetime.date) -> dict:
-    """Figures plus the rule lists, with the thresholds that produced them."""
+    """Figures plus the rule lists, with the thresholds that produced them; a 季报's tables."""
+    if bulletin.is_quarterly:
+        return quarterly.compute(bulletin.period_start, bulletin.period_end, today)
     config = RuleConfig.from_settings()
     scope = scope_for(bulletin, today)
     data = stats_module.compute(
@@ -249,6 +277,9 @@ def default_texts(data: dict) -> dict[str, str]:
     """Starting text for the editable sections: 存在问题 written from the figures, 下步工作要求
     and 联系人 from the office's defaults (BulletinDefaults)."""
     defaults = BulletinDefaults.current()
+    if data.get("kind") == "quarterly":
+        analysis = quarterly.analysis_paragraphs(data) or ["本季度隐患排查治理工作总体平稳。"]
+        return {"narrative": "\n".join(analysis), "contact": defaults.contact}
     problems = problem_paragraphs(data) or ["本期未发现需要通报的突出问题。"]
     return {
         "narrative": "\n".join(problems),
@@ -298,9 +329,11 @@ def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
                     setattr(locked, field, text)
             old_files = [locked.pdf.name, locked.attachment.name]
             _save_file(locked, "pdf", render_pdf(locked), "pdf")
-            _save_file(
-                locked, "attachment", attachment_xlsx(locked, scope_for(locked, today)), "xlsx"
-            )
+            if locked.is_quarterly:
+                sheet = quarterly.xlsx(locked.title, data)
+            else:
+                sheet = attachment_xlsx(locked, scope_for(locked, today))
+            _save_file(locked, "attachment", sheet, "xlsx")
             locked.status = B.READY
             locked.error = ""
             locked.generated_at = timezone.now()
@@ -629,6 +662,29 @@ def _notify_everyone(bulletin: Bulletin, today: datetime.date) -> None:
     )
 
 
+def auto_draft_previous_quarter(*, today: datetime.date | None = None) -> Bulletin | None:
+    """Beat, daily: the 季报 of the quarter just ended, drafted once. The unique constraint
+    decides (one 季报 per quarter), so the task running twice, or after the office made it
+    by hand, creates nothing."""
+    today = today or timezone.localdate()
+    year, quarter = quarterly.previous_quarter(today)
+    start, _ = quarterly.quarter_bounds(year, quarter)
+    if Bulletin.objects.filter(kind=Bulletin.Kind.QUARTERLY, period_start=start).exists():
+        return None
+    actor = (
+        User.objects.filter(is_active=True, role__in=[User.Role.OFFICE, User.Role.ADMIN])
+        .order_by("id")
+        .first()
+    )
+    if actor is None:
+        logger.warning("no office user to own the quarterly report draft; skipped")
+        return None
+    try:
+        return create_quarterly(actor=actor, year=year, quarter=quarter)
+    except BulletinError:
+        return None  # drafted meanwhile by a concurrent run
+
+
 def auto_draft_previous_month(*, today: datetime.date | None = None) -> Bulletin | None:
     """Beat: drafts last month's district bulletin once. The sequence row lock decides, so a
     second beat or a retried task finds the draft and does nothing."""
@@ -683,6 +739,7 @@ _NARROW = 0.6
 _TITLE_WORDS = (
     "安全生产委员会办公室",
     "隐患排查治理",
+    "统计分析",
     "安全生产",
     "情况的通报",
     "大检查",
@@ -906,7 +963,47 @@ def _enforcement_parts(enforcement: dict) -> list[str]:
     return parts
 
 
+def quarterly_context(bulletin: Bulletin, *, links: bool) -> dict:
+    """Template context of a 季报 for the PDF (links=False) and the preview."""
+    data = bulletin.stats
+    circulated = bulletin.status == B.CIRCULATED
+    if circulated:
+        day = timezone.localtime(bulletin.circulated_at).date()
+        number = bulletin.number
+    else:
+        day = datetime.date.fromisoformat(data["period"]["today"])
+        number = f"{settings.BULLETIN_NUMBER_PREFIX}\u3014{day.year}\u3015　号（印发时编号）"
+    supersedes = bulletin.supersedes if bulletin.supersedes_id else None
+    return {
+        "bulletin": bulletin,
+        "s": data,
+        "q": data,
+        "links": links,
+        "ledger": _url("hazard_list") or "/hazards/",
+        "issuer": settings.BULLETIN_ISSUER,
+        "recipients": settings.BULLETIN_RECIPIENTS,
+        "contact": bulletin.contact,
+        "number": number,
+        "is_draft": not circulated,
+        "issuer_size": issuer_size(settings.BULLETIN_ISSUER),
+        "date_label": stats_module.chinese_date(day),
+        "title_lines": title_lines(bulletin.title),
+        "supersedes_number": supersedes.number if supersedes else "",
+        "narrative": _paragraphs(bulletin.narrative),
+        "tables": [
+            {"key": key, "title": title, "label": label, "rows": data["tables"][key]}
+            for key, title, label in quarterly.TABLES
+        ],
+        "annexes": [title for _, title, _ in quarterly.TABLES],
+        "attachment_name": attachment_filename(bulletin),
+    }
+
+
 def render_html(bulletin: Bulletin) -> str:
+    if bulletin.is_quarterly:
+        return render_to_string(
+            "bulletins/quarterly_document.html", quarterly_context(bulletin, links=False)
+        )
     return render_to_string("bulletins/document.html", document_context(bulletin, links=False))
 
 
@@ -923,6 +1020,10 @@ def pdf_filename(bulletin: Bulletin) -> str:
 
 def attachment_filename(bulletin: Bulletin) -> str:
     prefix = bulletin.number or "草稿"
+    if bulletin.is_quarterly:
+        return (
+            f"{prefix} {quarterly.quarter_label(bulletin.period_start)}隐患排查治理情况统计表.xlsx"
+        )
     return f"{prefix} 附件：逾期隐患和未销号重大隐患清单.xlsx"
 
 

@@ -94,6 +94,11 @@ class HazardFilter(StyledFilterSet):
     listed = django_filters.ChoiceFilter(
         label="挂牌督办", choices=YES_CHOICES, method="filter_listed"
     )
+    # 挂牌 on or before this day: the 季报's 挂牌督办 column counts the listings up to the
+    # quarter's end, whenever the report is built.
+    listed_to = django_filters.DateFilter(
+        label="挂牌日期至", field_name="listed_on", lookup_expr="lte", widget=_date_widget
+    )
     # A work queue of the home page (inspections/queues.py); hidden, shown as a heading.
     queue = django_filters.ChoiceFilter(
         label="待办", choices=queues.CHOICES, method="filter_queue", widget=forms.HiddenInput

@@ -9,6 +9,7 @@ from django.db.models import Q
 from anjian.forms import StyledFilterSet, StyledFormMixin
 from units.models import Area, Department
 
+from . import quarterly
 from .models import Bulletin, BulletinAdjustment, BulletinDefaults, Campaign, VetoEntry
 
 _date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -73,6 +74,55 @@ class BulletinTextForm(StyledFormMixin, forms.ModelForm):
         }
 
 
+class QuarterlyTextForm(StyledFormMixin, forms.ModelForm):
+    """A 季报's own words: the analysis and the contact line; its tables are computed."""
+
+    class Meta:
+        model = Bulletin
+        fields = ["narrative", "contact"]
+        labels = {"narrative": "二、分析", "contact": "联系人"}
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 6}), "contact": forms.TextInput()}
+        help_texts = {
+            "narrative": "每行一段；统计表不可编辑，只能重新生成",
+            "contact": "印在成文日期下；留空不印",
+        }
+
+
+QUARTERS = [(str(n), f"第{'一二三四'[n - 1]}季度") for n in (1, 2, 3, 4)]
+
+
+class QuarterlyCreateForm(StyledFormMixin, forms.Form):
+    year = forms.IntegerField(
+        label="年度",
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "required": "请填写年度",
+            "min_value": "年度不正确",
+            "max_value": "年度不正确",
+        },
+    )
+    quarter = forms.ChoiceField(
+        label="季度", choices=QUARTERS, error_messages={"required": "请选择季度"}
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        year, quarter = quarterly.previous_quarter(today)
+        self.fields["year"].initial = year
+        self.fields["quarter"].initial = str(quarter)
+
+    def clean(self):
+        data = super().clean()
+        year, quarter = data.get("year"), data.get("quarter")
+        if year and quarter:
+            _, end = quarterly.quarter_bounds(year, int(quarter))
+            if end >= self.today:
+                self.add_error("quarter", "该季度尚未结束，季度结束后才能编制季报")
+        return data
+
+
 class BulletinDefaultsForm(StyledFormMixin, forms.ModelForm):
     """The office's standing 下步工作要求 and 联系人, copied into each new bulletin."""
 
@@ -129,12 +179,13 @@ class BulletinAdjustForm(StyledFormMixin, forms.Form):
 
 
 class BulletinFilter(StyledFilterSet):
+    kind = django_filters.ChoiceFilter(label="类型", choices=Bulletin.Kind.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Bulletin.Status.choices)
     q = django_filters.CharFilter(label="标题/文号", method="filter_text")
 
     class Meta:
         model = Bulletin
-        fields = ["status", "q"]
+        fields = ["kind", "status", "q"]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

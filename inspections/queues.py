@@ -16,7 +16,7 @@ from django.utils import timezone
 from units.models import Department, User
 from units.search import InArray
 
-from .models import DeadlineExtension, Hazard
+from .models import Bulletin, DeadlineExtension, Hazard
 
 S = Hazard.Status
 # A decision on one's own extension request stays in the requester's queue this long.
@@ -184,3 +184,16 @@ def queues_for(user) -> tuple[str, ...]:
 
 def condition(key: str, user, today: datetime.date | None = None) -> Q:
     return QUEUES[key].condition(user, today or timezone.localdate())
+
+
+def quarterly_reports_waiting(user):
+    """The office's 季报 not yet circulated (印发), earliest 报送期限 first: in 我的待办 from the
+    day the draft exists until it is circulated."""
+    if not user.is_office:
+        return Bulletin.objects.none()
+    return (
+        Bulletin.objects.visible_to(user)
+        .filter(kind=Bulletin.Kind.QUARTERLY)
+        .exclude(status=Bulletin.Status.CIRCULATED)
+        .order_by("due_on", "id")
+    )

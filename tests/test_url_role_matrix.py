@@ -184,18 +184,22 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # 一票否决台账: everyone signed in, scoped to the own department below district level
     "veto_list":                     Case(get=ALL, post=NOT_ALLOWED),
     "bulletin_create":               Case(get=OFFICE, post=OFFICE),
+    # 季报 of a quarter by hand: the office only; an empty POST is the form's errors.
+    "quarterly_create":              Case(get=OFFICE, post="302 403 403 403 400 403 403 400"),
     "bulletin_defaults":             Case(get=OFFICE, post="302 403 403 403 400 403 403 400"),
     "bulletin_detail": (
         Case("bulletin", get=ALL, post="302 403 403 403 403 403 403 403"),
         Case("draft_bulletin", get=OFFICE_ONLY, post=OFFICE_ONLY),
         # Put to the leaders: they read it; nobody edits it until it is withdrawn or returned.
         Case("submitted_bulletin", get="302 404 404 404 200 404 200 200", post="302 404 404 404 403 404 403 403"),
+        Case("quarterly_report", get="302 404 404 404 200 404 200 200", post="302 404 404 404 403 404 403 403"),
     ),
     # The office strikes or adds a list entry (reason required) while it is a draft.
     "bulletin_adjust": (
         Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 400 404 404 400"),
         Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 403 403"),
         Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 403 403 403 403"),
+        Case("quarterly_report", get=NOT_ALLOWED, post="302 404 404 404 403 404 403 403"),
     ),
     # 签发: the office submits, a leader (only) approves or returns, the office circulates.
     "bulletin_submit": (
@@ -208,6 +212,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     ),
     "bulletin_approve": (
         Case("submitted_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 302 403"),
+        Case("quarterly_report", get=NOT_ALLOWED, post="302 404 404 404 403 404 302 403"),
         Case("draft_bulletin", get=NOT_ALLOWED, post="302 404 404 404 403 404 404 403"),
         Case("bulletin", get=NOT_ALLOWED, post="302 403 403 403 403 403 302 403"),
     ),
@@ -230,10 +235,12 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         Case("bulletin", get=ALL, post=ALL),
         Case("submitted_bulletin", get="302 404 404 404 200 404 200 200", post="302 404 404 404 200 404 200 200"),
         Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
+        Case("quarterly_report", get="302 404 404 404 200 404 200 200", post="302 404 404 404 200 404 200 200"),
     ),
     "bulletin_attachment": (
         Case("bulletin", get=ALL, post=ALL),
         Case("draft_bulletin", get=NOBODY, post=NOBODY),  # still being built: no file yet
+        Case("quarterly_report", get="302 404 404 404 200 404 200 200", post="302 404 404 404 200 404 200 200"),
     ),
     # the dashboard: every role its own scope (an inspector's is their department's)
     "dashboard":                     Case(get=ALL, post=NOT_ALLOWED),

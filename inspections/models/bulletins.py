@@ -25,6 +25,12 @@ class BulletinQuerySet(models.QuerySet):
 
 
 class Bulletin(models.Model):
+    class Kind(models.TextChoices):
+        BULLETIN = "bulletin", "通报"
+        # 隐患排查治理情况统计分析 per 16号令: a quarter's tables by department, street and
+        # category, due by the 15th of the next month (inspections/quarterly.py).
+        QUARTERLY = "quarterly", "季报"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿（生成中）"
         READY = "ready", "草稿"
@@ -49,6 +55,9 @@ class Bulletin(models.Model):
     # A built document (PDF, preview) exists.
     BUILT_STATUSES = (Status.READY, Status.SUBMITTED, Status.APPROVED, Status.CIRCULATED)
 
+    kind = models.CharField(
+        "类型", max_length=20, choices=Kind.choices, default=Kind.BULLETIN, db_default="bulletin"
+    )
     number = models.CharField("文号", max_length=40, null=True, blank=True, unique=True)
     year = models.PositiveIntegerField("文号年度", null=True, blank=True)
     seq = models.PositiveIntegerField("文号序号", null=True, blank=True)
@@ -62,6 +71,7 @@ class Bulletin(models.Model):
         Area, verbose_name="街道", null=True, blank=True, on_delete=models.PROTECT
     )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    due_on = models.DateField("报送期限", null=True, blank=True)
     stats = models.JSONField("统计数据", default=dict, blank=True)
     narrative = models.TextField("正文（可编辑）", blank=True)
     praise_remarks = models.TextField("表扬意见", blank=True)
@@ -147,6 +157,22 @@ class Bulletin(models.Model):
                 name="bulletin_submitted_has_submitter",
                 condition=~Q(status="submitted") | Q(submitted_by__isnull=False),
             ),
+            models.CheckConstraint(
+                name="bulletin_kind_valid", condition=Q(kind__in=["bulletin", "quarterly"])
+            ),
+            # A 季报 covers the whole district and has its 报送期限.
+            models.CheckConstraint(
+                name="bulletin_quarterly_district_due",
+                condition=~Q(kind="quarterly")
+                | Q(due_on__isnull=False, campaign__isnull=True, area__isnull=True),
+            ),
+            # One 季报 per quarter (a correction supersedes it): the beat's auto-draft running
+            # twice, or beside the office's own, is refused here, not by a check in Python.
+            models.UniqueConstraint(
+                fields=["period_start"],
+                condition=Q(kind="quarterly", supersedes__isnull=True),
+                name="bulletin_one_quarterly_per_quarter",
+            ),
         ]
         indexes = [
             # Leader home page: latest circulated bulletins.
@@ -173,6 +199,10 @@ class Bulletin(models.Model):
     @property
     def is_built(self) -> bool:
         return self.status in self.BUILT_STATUSES
+
+    @property
+    def is_quarterly(self) -> bool:
+        return self.kind == self.Kind.QUARTERLY
 
 
 class BulletinEvent(models.Model):

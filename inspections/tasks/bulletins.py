@@ -27,6 +27,15 @@ def auto_draft_bulletin_task() -> None:
             transaction.on_commit(lambda: build_bulletin_task.delay(bulletin.pk))
 
 
+@shared_task(acks_late=True)
+def auto_draft_quarterly_task() -> None:
+    """Beat, daily: the 季报 of the quarter just ended, once (a later run finds it and stops)."""
+    with transaction.atomic():
+        bulletin = bulletins.auto_draft_previous_quarter()
+        if bulletin is not None:
+            transaction.on_commit(lambda: build_bulletin_task.delay(bulletin.pk))
+
+
 def enqueue_build(bulletin_id: int) -> None:
     transaction.on_commit(lambda: build_bulletin_task.delay(bulletin_id))
 

@@ -7,6 +7,7 @@ from ..views import bulletins
 urlpatterns = [
     path("", bulletins.bulletin_list, name="bulletin_list"),
     path("new/", bulletins.bulletin_create, name="bulletin_create"),
+    path("quarterly/new/", bulletins.quarterly_create, name="quarterly_create"),
     path("defaults/", bulletins.bulletin_defaults, name="bulletin_defaults"),
     path("<int:pk>/", bulletins.bulletin_detail, name="bulletin_detail"),
     path("<int:pk>/adjust/", bulletins.bulletin_adjust, name="bulletin_adjust"),

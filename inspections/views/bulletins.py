@@ -18,6 +18,8 @@ from ..forms_bulletins import (
     BulletinFilter,
     BulletinReturnForm,
     BulletinTextForm,
+    QuarterlyCreateForm,
+    QuarterlyTextForm,
 )
 from ..models import Bulletin, BulletinDefaults
 from ..tasks.bulletins import enqueue_build, enqueue_render
@@ -69,6 +71,7 @@ class BulletinListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = self.request.user.is_office
+        context["today"] = timezone.localdate()
         return context
 
 
@@ -104,6 +107,32 @@ def bulletin_create(request):
     return render(request, "bulletins/form.html", {"form": form})
 
 
+def quarterly_create(request):
+    """季报 of a quarter the beat did not draft (an earlier one, or before the beat ran)."""
+    _require_office(request)
+    form = QuarterlyCreateForm(request.POST or None, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulletin = bulletins.create_quarterly(
+                actor=request.user,
+                year=form.cleaned_data["year"],
+                quarter=int(form.cleaned_data["quarter"]),
+            )
+        except bulletins.BulletinError as exc:
+            form.add_error("quarter", str(exc))
+        else:
+            enqueue_build(bulletin.pk)
+            messages.info(request, "季报已提交生成，请预览、修改分析文字后送领导签发")
+            return redirect("bulletin_detail", pk=bulletin.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bulletins/quarterly_form.html", {"form": form}, status=status)
+
+
+def _text_form(bulletin: Bulletin, data=None):
+    form_class = QuarterlyTextForm if bulletin.is_quarterly else BulletinTextForm
+    return form_class(data, instance=bulletin)
+
+
 def bulletin_defaults(request):
     """通报默认内容: the 下步工作要求 and 联系人 each new bulletin starts from."""
     _require_office(request)
@@ -129,13 +158,13 @@ def bulletin_detail(request, pk: int):
     editable = request.user.is_office and bulletin.status in Bulletin.EDITABLE_STATUSES
     text_form = None
     if editable:
-        text_form = BulletinTextForm(request.POST or None, instance=bulletin)
+        text_form = _text_form(bulletin, request.POST or None)
         if request.method == "POST" and text_form.is_valid():
             try:
                 bulletins.update_texts(
                     bulletin_id=bulletin.pk,
                     actor=request.user,
-                    **{f: text_form.cleaned_data[f] for f in bulletins.EDITABLE_TEXTS},
+                    **{f: text_form.cleaned_data[f] for f in text_form.fields},
                 )
             except bulletins.BulletinError as exc:
                 messages.error(request, str(exc))
@@ -165,8 +194,12 @@ def _render_detail(
     events = list(bulletin.events.select_related("actor"))
     last = events[-1] if events else None
     editable = office and bulletin.status in Bulletin.EDITABLE_STATUSES and bool(bulletin.stats)
-    adjustments = list(
-        bulletin.adjustments.filter(revoked_at=None).select_related("department", "actor")
+    # A 季报 has no praise, criticism or veto lists to adjust.
+    adjustable = editable and not bulletin.is_quarterly
+    adjustments = (
+        list(bulletin.adjustments.filter(revoked_at=None).select_related("department", "actor"))
+        if not bulletin.is_quarterly
+        else []
     )
     context = {
         "bulletin": bulletin,
@@ -182,11 +215,18 @@ def _render_detail(
         # The office sees the history; the leader too, as it says who sent what back.
         "events": events if (office or bulletins.may_sign(user)) else [],
         "returned": last if last and last.action == last.Action.RETURN else None,
-        "adjust_form": (adjust_form or BulletinAdjustForm()) if editable else None,
+        "adjust_form": (adjust_form or BulletinAdjustForm()) if adjustable else None,
         "adjustments": adjustments,
-        "can_adjust": editable,
+        "can_adjust": adjustable,
+        "due_passed": bool(
+            bulletin.due_on
+            and bulletin.status != B.CIRCULATED
+            and bulletin.due_on < timezone.localdate()
+        ),
     }
-    if context["has_document"]:
+    if context["has_document"] and bulletin.is_quarterly:
+        context.update(bulletins.quarterly_context(bulletin, links=True))
+    elif context["has_document"]:
         context.update(bulletins.document_context(bulletin, links=True, adjustments=adjustments))
         context["bulletin"] = bulletin
     return render(request, "bulletins/detail.html", context, status=status)
@@ -255,6 +295,8 @@ def bulletin_adjust(request, pk: int):
     _require_office(request)
     if bulletin.status not in Bulletin.EDITABLE_STATUSES:
         raise PermissionDenied("送签后的通报不能调整名单")
+    if bulletin.is_quarterly:
+        raise PermissionDenied("季报没有表扬、批评名单")
     revoke = request.POST.get("revoke", "")
     if revoke:
         try:

@@ -234,6 +234,31 @@ def _bulletins_waiting(user) -> list[dict]:
     ]
 
 
+def _quarterly_waiting(user) -> list[dict]:
+    """季报 not yet circulated, with the earliest 报送期限 as the hint (one query)."""
+    reports = list(queues.quarterly_reports_waiting(user).values("pk", "due_on")[:50])
+    if not reports:
+        return []
+    first = reports[0]
+    due = first["due_on"]
+    late = due < timezone.localdate()
+    hint = f"应于{due.year}年{due.month}月{due.day}日前印发报送" + ("，已超期" if late else "")
+    url = (
+        reverse("bulletin_detail", args=[first["pk"]])
+        if len(reports) == 1
+        else f"{reverse('bulletin_list')}?{urlencode({'kind': Bulletin.Kind.QUARTERLY})}"
+    )
+    return [
+        {
+            "key": "quarterly_due",
+            "label": f"季报待报送（{due.month}月{due.day}日前）",
+            "hint": hint,
+            "count": len(reports),
+            "url": url,
+        }
+    ]
+
+
 def bulletins_to_sign(user) -> dict:
     """The leader's 待签发 bulletins: submitted by the office, waiting for approval."""
     submitted = Bulletin.Status.SUBMITTED
@@ -271,6 +296,7 @@ def my_work(request) -> dict | None:
         others.append(_draft_inspections(request))
     if user.is_office:
         others += _bulletins_waiting(user)
+        others += _quarterly_waiting(user)
         others += _pending_imports(request)
     if user.role == User.Role.LEADER:
         others.append(bulletins_to_sign(user))
