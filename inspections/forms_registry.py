@@ -8,7 +8,7 @@ from django.utils import timezone
 from anjian.forms import StyledFilterSet, StyledFormMixin, YesNoWidget
 from units.models import Area, Department, Unit, User
 
-from . import enforcement
+from . import enforcement, stats
 from .models import Accident, Campaign, EnforcementAction, Hazard, Inspection
 
 DATE_WIDGET = {"type": "date"}
@@ -282,6 +282,13 @@ class EnforcementFilter(UnitScopedFilterMixin, StyledFilterSet):
 class AccidentFilter(UnitScopedFilterMixin, StyledFilterSet):
     q = django_filters.CharFilter(label="单位/经过", method="filter_text")
     kind = django_filters.ChoiceFilter(label="事故类型", choices=Accident.Kind.choices)
+    # 生产安全事故 / 火灾 / 其他事故 as the bulletins and the dashboard count them
+    # (stats.ACCIDENT_KINDS): a home fire is a 火灾, not a 生产安全事故.
+    group = django_filters.ChoiceFilter(
+        label="事故分类",
+        choices=[(key, label) for key, label, _ in stats.ACCIDENT_KINDS],
+        method="filter_group",
+    )
     area = django_filters.ModelChoiceFilter(label="街道", queryset=Area.objects.all())
     # The dashboard's accident figures of one department (those at the units it leads): a
     # bare id from its links, like `unit`.
@@ -305,6 +312,7 @@ class AccidentFilter(UnitScopedFilterMixin, StyledFilterSet):
         fields = [
             "q",
             "kind",
+            "group",
             "area",
             "department",
             "occurred_from",
@@ -318,6 +326,10 @@ class AccidentFilter(UnitScopedFilterMixin, StyledFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(unit__name__contains=value) | Q(description__contains=value))
+
+    def filter_group(self, queryset, name, value):
+        conditions = {key: condition for key, _, condition in stats.ACCIDENT_KINDS}
+        return queryset.filter(conditions[value]) if value in conditions else queryset
 
     def filter_with_deaths(self, queryset, name, value):
         if value is None:

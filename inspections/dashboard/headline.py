@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from ..models import Accident, EnforcementAction, Hazard
+from .. import stats
+from ..models import EnforcementAction, Hazard
 from .scope import (
     CLOSED,
     NOT_ACCEPTED,
@@ -194,21 +195,48 @@ def enforcement_headline(scope: DashboardScope, period: Period) -> dict:
     }
 
 
+# The headline's accident rows: (key, label, unit, ledger filters, aggregate, measure). By kind
+# as the bulletins count them (stats.ACCIDENT_KINDS): 生产安全事故 apart from 火灾 and others.
+ACCIDENT_ROWS = (
+    ("production", "生产安全事故", "起", (("group", "production"),), "count", "count"),
+    (
+        "production_deaths",
+        "生产安全事故死亡",
+        "人",
+        (("group", "production"), ("with_deaths", "true")),
+        "deaths",
+        "deaths",
+    ),
+    ("fires", "火灾", "起", (("group", "fire"),), "count", "count"),
+    ("other", "其他事故", "起", (("group", "other"),), "count", "count"),
+)
+_KINDS = {key: condition for key, _, condition in stats.ACCIDENT_KINDS}
+# Each row's accidents: its kind's condition (the deaths row counts the 生产安全事故's deaths).
+ACCIDENT_CONDITIONS = {
+    "production": _KINDS["production"],
+    "production_deaths": _KINDS["production"],
+    "fires": _KINDS["fire"],
+    "other": _KINDS["other"],
+}
+
+
 def accident_headline(scope: DashboardScope, period: Period) -> dict:
-    """Accidents, deaths and fires in the period and year to date against last year: one query."""
+    """生产安全事故 (and their deaths), 火灾 and other accidents in the period and year to date
+    against last year: one query."""
     spans = {
         "cur": period.current,
         "last": period.current.last_year(),
         "ytd": period.year_to_date,
         "last_ytd": period.year_to_date.last_year(),
     }
-    fire = Q(kind=Accident.Kind.FIRE)
     aggregates = {}
     for name, span in spans.items():
         when = Q(occurred_on__range=(span.start, span.end))
-        aggregates[f"count_{name}"] = Count("id", filter=when)
-        aggregates[f"deaths_{name}"] = Sum("deaths", filter=when)
-        aggregates[f"fires_{name}"] = Count("id", filter=when & fire)
+        for key, _, _, _, aggregate, _ in ACCIDENT_ROWS:
+            where = when & ACCIDENT_CONDITIONS[key]
+            aggregates[f"{key}_{name}"] = (
+                Sum("deaths", filter=where) if aggregate == "deaths" else Count("id", filter=where)
+            )
     first = min(span.start for span in spans.values())
     last = max(span.end for span in spans.values())
     row = scope.accidents().filter(occurred_on__range=(first, last)).aggregate(**aggregates)
@@ -223,21 +251,15 @@ def accident_headline(scope: DashboardScope, period: Period) -> dict:
         ]
 
     result = {"rows": []}
-    for key, label, unit, extra, good in (
-        ("count", "事故", "起", (), "down"),
-        ("deaths", "死亡", "人", (("with_deaths", "true"),), "down"),
-        ("fires", "火灾", "起", (("kind", "fire"),), "down"),
-    ):
+    for key, label, unit, extra, _, measure in ACCIDENT_ROWS:
         entry = {"key": key, "label": label, "unit": unit}
         for name in spans:
             # The list behind a death toll: the accidents with deaths, whose deaths add up to it.
             entry[name] = figure(
-                c[f"{key}_{name}"],
-                link("accident_list", scope, params(name, *extra)),
-                "deaths" if key == "deaths" else "count",
+                c[f"{key}_{name}"], link("accident_list", scope, params(name, *extra)), measure
             )
-        entry["change"] = change(c[f"{key}_cur"], c[f"{key}_last"], good=good)
-        entry["ytd_change"] = change(c[f"{key}_ytd"], c[f"{key}_last_ytd"], good=good)
+        entry["change"] = change(c[f"{key}_cur"], c[f"{key}_last"], good="down")
+        entry["ytd_change"] = change(c[f"{key}_ytd"], c[f"{key}_last_ytd"], good="down")
         result[key] = entry
         result["rows"].append(entry)
     return result

@@ -4,7 +4,7 @@ import dataclasses
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils import timezone
 from units.models import Category, Unit
 
 from .. import bulletin_rules, stats
-from ..models import Accident, Hazard, Inspection
+from ..models import Hazard, Inspection
 from . import svg as charts
 from .scope import (
     CLOSED,
@@ -172,21 +172,22 @@ def by_type_and_level(scope: DashboardScope, period: Period) -> dict:
 
 
 def accidents_by_month(scope: DashboardScope, period: Period) -> list[dict]:
-    """Accidents and fires per month, this year against last year (two charts, one query)."""
+    """生产安全事故 and fires per month, this year against last year (two charts, one query);
+    a home fire is in the second only (stats.ACCIDENT_KINDS)."""
     year = period.upto.year
-    fire = Q(kind=Accident.Kind.FIRE)
+    kinds = {key: condition for key, _, condition in stats.ACCIDENT_KINDS}
     monthly = _by_month(
         scope.accidents().filter(
             occurred_on__range=(datetime.date(year - 1, 1, 1), datetime.date(year, 12, 31))
         ),
         "occurred_on",
-        n=Count("id"),
-        fires=Count("id", filter=fire),
+        n=Count("id", filter=kinds["production"]),
+        fires=Count("id", filter=kinds["fire"]),
     )
     result = []
     for key, title, extra in (
-        ("n", "事故起数", []),
-        ("fires", "火灾起数", [("kind", Accident.Kind.FIRE)]),
+        ("n", "生产安全事故起数", [("group", "production")]),
+        ("fires", "火灾起数", [("group", "fire")]),
     ):
         this_points, last_points, rows = [], [], []
         for month in range(1, 13):
@@ -209,7 +210,7 @@ def accidents_by_month(scope: DashboardScope, period: Period) -> list[dict]:
             rows.append({"label": f"{month}月", "cells": cells})
         result.append(
             {
-                "id": f"accidents-{'fires' if key == 'fires' else 'all'}",
+                "id": f"accidents-{'fires' if key == 'fires' else 'production'}",
                 "title": f"{title}（{year}年与{year - 1}年逐月对比）",
                 "svg": charts.grouped_columns(
                     [f"{m}" for m in range(1, 13)],

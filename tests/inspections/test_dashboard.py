@@ -158,11 +158,55 @@ def test_headline_figures_and_change_on_known_data(login, office, known):
     kinds = {k["kind"]: (k["cur"]["value"], k["last"]["value"]) for k in e["kinds"]}
     assert kinds == {"fine": (1, 0), "suspend": (0, 1), "close": (0, 0), "judicial": (0, 0)}
     a = d["accidents"]
-    assert (a["count"]["cur"]["value"], a["count"]["last"]["value"]) == (1, 1)
-    assert (a["deaths"]["cur"]["value"], a["deaths"]["last"]["value"]) == (2, 0)
+    assert (a["production"]["cur"]["value"], a["production"]["last"]["value"]) == (1, 1)
+    assert (a["production_deaths"]["cur"]["value"], a["production_deaths"]["last"]["value"]) == (
+        2,
+        0,
+    )
     # Last year 0: the difference, never a percentage of nothing.
-    assert a["deaths"]["change"] == {"arrow": "↑", "text": "+2（去年同期为0）", "tone": "bad"}
+    assert a["production_deaths"]["change"] == {
+        "arrow": "↑",
+        "text": "+2（去年同期为0）",
+        "tone": "bad",
+    }
     assert (a["fires"]["cur"]["value"], a["fires"]["last"]["value"]) == (1, 0)
+
+
+def test_accidents_by_kind_a_home_fire_is_a_fire_not_a_production_accident(
+    login, office, known, unit_of_b
+):
+    """生产安全事故 apart from 火灾 and others (Accident.production), as the bulletins count."""
+    Accident.objects.create(
+        area=unit_of_b.area, occurred_on=known["start"], kind="fire", production=False,
+        deaths=1, description="居民住宅火灾", created_by=office,
+    )  # fmt: skip
+    Accident.objects.create(
+        area=unit_of_b.area, occurred_on=known["start"], kind="traffic", production=False,
+        description="道路交通事故", created_by=office,
+    )  # fmt: skip
+    client = login(office)
+    d = data(client, known["query"])
+    a = d["accidents"]
+    assert [row["key"] for row in a["rows"]] == [
+        "production",
+        "production_deaths",
+        "fires",
+        "other",
+    ]
+    assert a["production"]["cur"]["value"] == 1  # the warehouse fire only
+    assert a["production_deaths"]["cur"]["value"] == 2  # not the home fire's death
+    assert a["fires"]["cur"]["value"] == 2  # both fires
+    assert a["other"]["cur"]["value"] == 1  # the traffic accident
+    assert a["other"]["last"]["value"] == 0  # last year's 机械伤害 was a 生产安全事故
+    for row in a["rows"]:
+        for span in ("cur", "last", "ytd", "last_ytd"):
+            assert list_shows(client, row[span]) == row[span]["value"], (row["key"], span)
+    charts = {chart["id"]: chart for chart in d["charts"]}
+    month = known["start"].month - 1
+    assert charts["accidents-production"]["rows"][month]["cells"][0]["value"] == 1
+    assert charts["accidents-fires"]["rows"][month]["cells"][0]["value"] == 2
+    page = client.get(f"{URL}?{known['query']}").content.decode()
+    assert "生产安全事故死亡" in page and "其他事故" in page
 
 
 def test_every_figure_links_to_a_list_showing_the_same_number(login, office, known):
@@ -179,7 +223,7 @@ def test_inspector_dashboard_has_only_their_department(login, inspector_a, known
     d = data(client, known["query"])
     # B's hazard found in P and B's accident of L are not in 消防's figures.
     assert d["hazards"]["found"]["cur"]["value"] == 3
-    assert d["accidents"]["count"]["last"]["value"] == 0
+    assert d["accidents"]["production"]["last"]["value"] == 0
     for path, figure in figures_in(d):
         assert list_shows(client, figure) == figure["value"], path
     page = client.get(f"{URL}?{known['query']}").content.decode()
@@ -318,7 +362,7 @@ def test_chart_series_on_known_data(login, office, known, fire_dept, safety_dept
     assert [(r["label"], r["cells"][0]["value"]) for r in overdue] == [("消防", 1)]
     types = {r["label"]: [c["value"] for c in r["cells"]] for r in charts["types"]["rows"]}
     assert types["消防"] == [4, 0, 4]
-    accidents = charts["accidents-all"]["rows"][start.month - 1]["cells"]
+    accidents = charts["accidents-production"]["rows"][start.month - 1]["cells"]
     fires = charts["accidents-fires"]["rows"][start.month - 1]["cells"]
     assert [c["value"] for c in accidents] == [1, 1]
     assert [c["value"] for c in fires] == [1, 0]
