@@ -29,6 +29,19 @@ COLUMNS: tuple[Column, ...] = (
     ),
     C("hazard_type", "隐患类别", ("隐患类型", "类别")),
     C("level", "隐患等级", ("级别", "等级", "隐患级别"), True),
+    # Why a 重大 hazard is 重大 (the standard and clause, or a reason): required for 重大 rows,
+    # as on the form and in the API; a 一般 row may leave it empty.
+    C(
+        "major_basis",
+        "判定依据",
+        (
+            "重大隐患判定依据",
+            "判定标准",
+            "重大隐患判定标准",
+            "判定依据（标准条款）",
+            "重大隐患依据",
+        ),
+    ),
     C("measures", "整改措施", ("治理措施", "整改建议", "整改要求")),
     C("responsible_unit", "整改责任单位", ("责任部门", "责任单位", "整改单位")),
     C("responsible_person", "整改责任人", ("责任人",)),

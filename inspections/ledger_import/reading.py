@@ -224,6 +224,14 @@ def validate(
             warn("level", f"“{text['level']}”按重大隐患导入（隐患只分一般、重大两级）")
         if level is None:
             error("level", "必填项为空" if not text["level"] else "只能填写“一般”或“重大”")
+        major_basis = text["major_basis"]
+        if level == Hazard.Level.MAJOR and not major_basis:
+            error(
+                "major_basis",
+                "重大隐患须填写判定依据（依据的标准条款，或判定为重大的理由）",
+            )
+        elif len(major_basis) > 300:
+            error("major_basis", "判定依据不能超过300字")
 
         source = Hazard.Source.INSPECTION
         if text["source"]:
@@ -299,6 +307,7 @@ def validate(
             "location": text["location"][:100],
             "hazard_type": _hazard_type(text["hazard_type"]),
             "level": level,
+            "major_basis": major_basis if level == Hazard.Level.MAJOR else "",
             "source": source,
             "measures": text["measures"],
             "responsible_person": text["responsible_person"][:30],

@@ -16,7 +16,14 @@ from .columns import COLUMNS
 _BOLD = Font(bold=True)
 _REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E1")
 _HEADER_FILL = PatternFill("solid", fgColor="E9ECEF")
-_WIDE = {"unit_name": 28, "description": 36, "measures": 28, "location": 16, "credit_code": 22}
+_WIDE = {
+    "unit_name": 28,
+    "description": 36,
+    "measures": 28,
+    "location": 16,
+    "credit_code": 22,
+    "major_basis": 28,
+}
 
 
 def write_template(fileobj: IO[bytes]) -> None:
@@ -34,6 +41,8 @@ def write_template(fileobj: IO[bytes]) -> None:
         cell.font = _BOLD
         cell.fill = _REQUIRED_FILL if col.required else _HEADER_FILL
         hint = "必填。" if col.required else "选填。"
+        if col.field == "major_basis":
+            hint = "重大隐患必填（标准条款或判定理由）。"
         if col.aliases:
             hint += "也可用列名：" + "、".join(col.aliases)
         cell.comment = Comment(hint, "安检")
@@ -53,6 +62,8 @@ def write_template(fileobj: IO[bytes]) -> None:
         f"3. 日期可写 {example:%Y-%m-%d}、{example.year}.{example.month}.{example.day} 或 "
         f"{example.year}年{example.month}月{example.day}日，也可以是 Excel 日期。",
         "4. 隐患等级：一般 / 重大（“较大”按重大导入）。来源：检查 / 自查 / 督查 / 举报（不填为检查）。",
+        "   重大隐患须填写“判定依据”：依据的标准条款（如 GB 50016-2014 第5.5.17条），"
+        "或判定为重大隐患的理由；缺少时该行报错。一般隐患可不填。",
         "5. 整改完成情况：已整改（已销号）或 未整改（整改中）；不填时有完成日期即视为已整改。"
         "未整改的须有整改期限，导入为“已交办”；已整改的须有完成、验收或销号日期，导入为“已销号”。",
         "6. 治理经费：表头写“治理经费（万元）”按万元，否则按元；单元格里写“2.5万元”也可以。",

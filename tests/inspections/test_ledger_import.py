@@ -87,15 +87,16 @@ def ledger_xlsx(rows: list[dict], *, funds_header: str = "治理经费（万元�
         None,
         None,
         "备注",
+        "重大隐患判定依据",
     ]
-    sub = [None] * 14 + ["状态", "完成日期", "复查人", "销号日期", None]
+    sub = [None] * 14 + ["状态", "完成日期", "复查人", "销号日期", None, None]
     sheet.append(["兴华区2026年安全隐患排查治理台账"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(top))
     sheet.append(["填报单位：区安委办", None, None, None, None, None, "填报时间：2026年11月"])
     sheet.append(top)
     sheet.append(sub)
     sheet.merge_cells("O3:R3")
-    for column in "ABCDEFGHIJKLMNS":
+    for column in "ABCDEFGHIJKLMNST":
         sheet.merge_cells(f"{column}3:{column}4")
     keys = [
         "seq",
@@ -117,6 +118,7 @@ def ledger_xlsx(rows: list[dict], *, funds_header: str = "治理经费（万元�
         "verifier",
         "closed",
         "remarks",
+        "basis",
     ]
     for index, row in enumerate(rows, start=1):
         sheet.append([index if k == "seq" else row.get(k) for k in keys])
@@ -152,6 +154,7 @@ def done_row(unit: Unit, **extra) -> dict:
         "found": f"{found.year}年{found.month}月{found.day}日",
         "description": "配电箱箱门缺失，线路裸露",
         "level": "重大",
+        "basis": "线路裸露处紧邻可燃物堆场，判定理由：易引发火灾",
         "deadline": ago(45),
         "funds": 2.5,
         "state": "已整改",
@@ -304,6 +307,53 @@ def test_one_bad_row_imports_nothing_and_each_problem_is_named(login, office, ma
     html = page.content.decode()
     assert "本次不会导入任何隐患" in html and 'data-testid="confirm-import"' not in html
     assert Hazard.objects.count() == 0
+
+
+def test_a_major_row_without_its_basis_is_refused_with_row_column_and_reason(
+    login, office, mall, plant
+):
+    rows = [open_row(mall), done_row(plant, basis=None), open_row(mall, level="较大", basis="")]
+    page = preview(login(office), ledger_xlsx(rows))
+    errors = {(e.row, e.column): e.message for e in page.context["report"].errors}
+    assert set(errors) == {(6, "重大隐患判定依据"), (7, "重大隐患判定依据")}
+    assert "重大隐患须填写判定依据" in errors[(6, "重大隐患判定依据")]
+    assert "本次不会导入任何隐患" in page.content.decode()
+    assert Hazard.objects.count() == 0
+
+
+def test_a_sheet_without_the_basis_column_names_it_for_major_rows(office, plant):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["单位名称", "属地", "排查日期", "隐患描述", "隐患等级", "整改期限"])
+    found, due = ago(20), ago(-10)
+    sheet.append([plant.name, plant.area.name, found, "液氨储罐区无泄漏报警", "重大", due])
+    sheet.append([plant.name, plant.area.name, found, "灭火器压力不足", "一般", due])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    report = analyse(buffer, create_units=False, max_rows=100)
+    assert [(e.row, e.column, e.message[:11]) for e in report.errors] == [
+        (2, "判定依据", "重大隐患须填写判定依据")
+    ]
+
+
+def test_the_basis_is_imported_with_the_major_hazard(login, office, plant):
+    client = login(office)
+    confirm(client, preview(client, ledger_xlsx([done_row(plant)])))
+    hazard = Hazard.objects.get(unit=plant)
+    assert hazard.level == Hazard.Level.MAJOR
+    assert hazard.major_basis == "线路裸露处紧邻可燃物堆场，判定理由：易引发火灾"
+
+
+def test_the_template_has_the_basis_column(login, office):
+    response = login(office).get(reverse("hazard_import_template"))
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    headers = [cell.value for cell in workbook["隐患台账"][2]]
+    assert "判定依据" in headers
+    cell = workbook["隐患台账"].cell(row=2, column=headers.index("判定依据") + 1)
+    assert "重大隐患必填" in cell.comment.text
+    notes = " ".join(row[0] or "" for row in workbook["填写说明"].iter_rows(values_only=True))
+    assert "重大隐患须填写“判定依据”" in notes
 
 
 def test_unmatched_units_are_errors_or_created_as_the_office_chooses(login, office, mall, street):
