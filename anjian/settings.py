@@ -363,11 +363,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inspections.tasks.reminders.daily_reminders",
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
     },
-    # Daily rather than on the 1st: a beat that was down that day still drafts the 季报.
-    "quarterly-report-draft": {
-        "task": "inspections.tasks.bulletins.auto_draft_quarterly_task",
-        "schedule": crontab(hour=1, minute=0),
-    },
     "sweep": {
         "task": "inspections.tasks.sweeper.sweep",
         "schedule": float(SWEEP_SECONDS),
@@ -426,12 +421,19 @@ BULLETIN_CRITICISE_OVERDUE_MIN_OPEN = env_int("BULLETIN_CRITICISE_OVERDUE_MIN_OP
 # more than this many days.
 BULLETIN_VETO_FATAL_DEATHS = env_int("BULLETIN_VETO_FATAL_DEATHS", 1)
 BULLETIN_VETO_MAJOR_OVERDUE_DAYS = env_int("BULLETIN_VETO_MAJOR_OVERDUE_DAYS", 30)
-# Beat drafts last month's bulletin on the 1st at this hour (0-23); -1 turns it off.
+# Beat drafts last month's bulletin on the 1st at this hour (0-23), and checks daily at this
+# hour for the 季报 of the quarter just ended; -1 turns both off.
 BULLETIN_AUTO_DRAFT_HOUR = env_int("BULLETIN_AUTO_DRAFT_HOUR", 7)
 if BULLETIN_AUTO_DRAFT_HOUR >= 0:
     CELERY_BEAT_SCHEDULE["monthly-bulletin-draft"] = {
         "task": "inspections.tasks.bulletins.auto_draft_bulletin_task",
         "schedule": crontab(day_of_month=1, hour=BULLETIN_AUTO_DRAFT_HOUR, minute=15),
+    }
+    # The 季报 of the quarter just ended: daily rather than on the 1st, so a beat that was down
+    # that day still drafts it; the one-per-quarter constraint makes the other days no-ops.
+    CELERY_BEAT_SCHEDULE["quarterly-report-draft"] = {
+        "task": "inspections.tasks.bulletins.auto_draft_quarterly_task",
+        "schedule": crontab(hour=BULLETIN_AUTO_DRAFT_HOUR, minute=20),
     }
 
 # 现场文书 (inspections/documents): the place abbreviation that starts a department's default

@@ -134,7 +134,8 @@ def test_pdf_embeds_the_song_hei_and_kai_stand_ins(circulated):
     assert "Noto-Serif-CJK-SC" in names  # body 仿宋 stack falls back to it; title, issuer
     assert "Noto-Sans-CJK-SC" in names  # 黑体 headings, tables
     assert "AR-PL-UKai-CN" in names  # 楷体 "（一）" headings
-    css = (Path(__file__).parents[2] / "templates/bulletins/document.html").read_text()
+    # The page style shared by the bulletins and the 季报 (document.html, quarterly_document.html).
+    css = (Path(__file__).parents[2] / "templates/bulletins/_document_style.css").read_text()
     assert re.search(r'html \{\s*font-family: "仿宋_GB2312", "FangSong", "Noto Serif CJK SC"', css)
     assert "font-size: 16pt" in css  # 3号
 
