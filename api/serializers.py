@@ -279,6 +279,8 @@ class BulletinSerializer(serializers.ModelSerializer):
         model = Bulletin
         fields = [
             "id",
+            # bulletin (通报) or quarterly (季报, whose stats hold the three tables instead).
+            "kind",
             "number",
             "title",
             "period_start",

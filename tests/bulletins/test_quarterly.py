@@ -375,3 +375,27 @@ def test_list_and_detail_query_counts(login, office, quarter, django_assert_max_
     report = Bulletin.objects.filter(kind=Bulletin.Kind.QUARTERLY).first()
     with django_assert_max_num_queries(8):
         assert client.get(reverse("bulletin_detail", args=[report.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_gives_the_circulated_report_with_its_kind_and_tables(
+    client, quarter, office, leader, admin_user
+):
+    from api import clients
+    from api.models import ApiClient
+
+    report = bulletins.build(bulletins.create_quarterly(actor=office, year=2026, quarter=2).pk)
+    token = clients.create_client(
+        client=ApiClient(name="省平台", code="province", rate_per_minute=600),
+        created_by=admin_user,
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get(f"/api/v1/bulletins/{report.pk}/", **headers).status_code == 404
+    signed(report.pk, office, leader)
+    bulletins.circulate(bulletin_id=report.pk, actor=office)
+    body = client.get(f"/api/v1/bulletins/{report.pk}/", **headers).json()
+    assert body["kind"] == "quarterly" and body["number"] == "铁安委办〔2026〕1号"
+    safety = next(
+        r for r in body["stats"]["tables"]["department"] if r["id"] == quarter["safety"].pk
+    )
+    assert (safety["major_found"]["value"], safety["funds"]) == (2, "15.50")
