@@ -169,3 +169,80 @@ def test_office_keeps_default_requirements_and_contact(
     )
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone_page, "bulletin-defaults-phone")
+
+
+def test_quarterly_report_from_the_todo_to_the_leaders_download(
+    page: Page,
+    browser: Browser,
+    live_url,
+    office,
+    leader,
+    inspector_a,
+    unit_of_a,
+    settings,
+    tmp_path,
+):
+    """季报: drafted by the beat's job, waiting in the office's 我的待办 with its due date;
+    submitted, signed, circulated with a number; the leader downloads its PDF and xlsx."""
+    from inspections import bulletins, quarterly
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    year, number_of_quarter = quarterly.previous_quarter(timezone.localdate())
+    start, end = quarterly.quarter_bounds(year, number_of_quarter)
+    insp = factories.inspection(unit_of_a, inspector_a, date=start + datetime.timedelta(days=5))
+    factories.hazard(unit_of_a, inspector_a, inspection=insp)
+    factories.hazard(
+        unit_of_a, inspector_a, inspection=insp, level=Hazard.Level.MAJOR, major_basis="GB 50016"
+    )
+    report = bulletins.auto_draft_previous_quarter()
+    bulletins.build(report.pk)
+
+    login(page, live_url, office.username)
+    todo = page.locator('[data-work="quarterly_due"]')
+    due = quarterly.due_on(end)
+    expect(todo).to_contain_text(f"季报待报送（{due.month}月{due.day}日前）")
+    todo.click()
+    expect(page.get_by_test_id("due-on")).to_contain_text(f"报送期限 {due:%Y-%m-%d}")
+    preview = page.get_by_test_id("bulletin-preview")
+    expect(preview).to_contain_text(f"{quarterly.quarter_label(start)}隐患排查治理")
+    expect(preview.get_by_test_id("quarterly-summary")).to_contain_text("排查出一般隐患1项")
+    page.get_by_label("二、分析").fill("一是重大隐患整改有待加快。")
+    page.get_by_role("button", name="保存文字").click()
+    expect(page.get_by_test_id("bulletin-preview")).to_contain_text("一是重大隐患整改有待加快。")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("bulletin-status")).to_have_text("待签发")
+
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
+    )
+    leader_page = context.new_page()
+    try:
+        login(leader_page, live_url, leader.username)
+        leader_page.goto(page.url)
+        leader_page.once("dialog", lambda dialog: dialog.accept())
+        leader_page.get_by_test_id("approve").click()
+        expect(leader_page.get_by_test_id("bulletin-status")).to_have_text("已签发")
+
+        page.reload()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("circulate").click()
+        number = f"铁安委办〔{timezone.localdate().year}〕1号"
+        expect(page.get_by_test_id("bulletin-number")).to_have_text(number, timeout=60_000)
+        page.goto(f"{live_url}/")
+        expect(page.get_by_test_id("my-work")).to_be_visible()
+        expect(page.locator('[data-work="quarterly_due"]')).to_have_count(0)
+
+        leader_page.reload()
+        shot(leader_page, "quarterly-leader")
+        for testid, suffix, magic in (
+            ("download-pdf", ".pdf", b"%PDF"),
+            ("download-xlsx", ".xlsx", b"PK"),
+        ):
+            with leader_page.expect_download() as info:
+                leader_page.get_by_test_id(testid).click()
+            assert info.value.suggested_filename.startswith(number)
+            assert info.value.suggested_filename.endswith(suffix)
+            assert Path(info.value.path()).read_bytes()[:2] == magic[:2]
+    finally:
+        context.close()
