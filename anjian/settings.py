@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "units",
     "inspections",
     "api",
+    "portal",
     # axes before accounts: accounts/admin.py replaces axes's log admins.
     "axes",
     "accounts",
@@ -142,6 +143,8 @@ ACCOUNT_MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
+    # A unit account reaches the portal and nothing else (portal/middleware.py).
+    "portal.middleware.UnitBoundaryMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
