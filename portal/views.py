@@ -269,7 +269,10 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
 @unit_only
 def self_report(request: HttpRequest) -> HttpResponse:
     unit = _unit(request)
-    form = SelfReportForm(request.POST or None, request.FILES or None, unit=unit)
+    posted = request.method == "POST"
+    form = SelfReportForm(
+        request.POST if posted else None, request.FILES if posted else None, unit=unit
+    )
     if request.method == "POST" and form.is_valid():
         try:
             hazard = workflow.self_report(actor=request.user, **form.service_kwargs())
@@ -330,7 +333,7 @@ def activate(request: HttpRequest) -> HttpResponse:
     credentials = _activation_credentials(request)
     if request.method == "POST" and AxesProxyHandler.is_locked(request, credentials):
         return lockout_response(request, credentials=credentials)
-    form = ActivationForm(request.POST or None)
+    form = ActivationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
