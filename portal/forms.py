@@ -69,7 +69,7 @@ class ActivationForm(StyledFormMixin, forms.Form):
 class UnitReportForm(ReportDoneForm):
     """报告整改完成 from the unit: the staff form's fields, plus PDFs (整改报告, 检测报告)."""
 
-    pdfs = forms.FileField(
+    pdfs = MultipleImageField(
         label="整改材料（PDF）",
         required=False,
         widget=MultipleFileInput(attrs={"accept": "application/pdf,.pdf"}),
@@ -82,7 +82,7 @@ class UnitReportForm(ReportDoneForm):
         self.fields["photos"].help_text = "必须上传整改后照片；手机上可直接拍照。"
 
     def clean_pdfs(self) -> list:
-        uploads = [f for f in self.files.getlist("pdfs") if f] if self.files else []
+        uploads = self.cleaned_data.get("pdfs") or []
         if len(uploads) > attachments.MAX_PER_REPORT:
             raise ValidationError(f"每次最多上传{attachments.MAX_PER_REPORT}个 PDF")
         return [(upload, attachments.validate_pdf(upload)) for upload in uploads]

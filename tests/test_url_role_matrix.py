@@ -454,7 +454,10 @@ def test_unit_account_gets_404_everywhere_but_its_portal(world):
         for case in _cases(route.key):
             if route.key == "document_verify" and case.params:
                 continue  # an unknown token is 404 to everyone, checked in MATRIX
-            got = (_measure_unit(world, route, case, "get"), _measure_unit(world, route, case, "post"))
+            got = (
+                _measure_unit(world, route, case, "get"),
+                _measure_unit(world, route, case, "post"),
+            )
             if got != expected:
                 wrong.append(f"{route.key} {case.obj or ''}: expected {expected}, got {got}")
     assert not wrong, "unit account:\n" + "\n".join(wrong)
