@@ -258,3 +258,20 @@ def test_portal_home_query_count_does_not_grow_with_hazards(
         factories.hazard(own_unit, inspector_a)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert unit_client.get(reverse("portal:home")).status_code == 200
+
+
+def test_another_units_photo_and_attachment_are_404(unit_client, other_hazard, inspector_a):
+    from django.core.files.base import ContentFile
+
+    from inspections import attachments, photos
+
+    photo = photos.save_photo(
+        hazard=other_hazard, upload=jpeg_upload(), kind="before", user=inspector_a
+    )
+    body = b"%PDF-1.4\n%%EOF\n"
+    pdf = attachments.save_attachment(
+        hazard=other_hazard, upload=ContentFile(body, name="x.pdf"), data=body, user=inspector_a
+    )
+    assert unit_client.get(reverse("portal:photo", args=[photo.pk])).status_code == 404
+    assert unit_client.get(reverse("portal:photo_thumb", args=[photo.pk])).status_code == 404
+    assert unit_client.get(reverse("portal:attachment", args=[pdf.pk])).status_code == 404
