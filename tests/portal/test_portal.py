@@ -275,3 +275,24 @@ def test_another_units_photo_and_attachment_are_404(unit_client, other_hazard, i
     assert unit_client.get(reverse("portal:photo", args=[photo.pk])).status_code == 404
     assert unit_client.get(reverse("portal:photo_thumb", args=[photo.pk])).status_code == 404
     assert unit_client.get(reverse("portal:attachment", args=[pdf.pk])).status_code == 404
+
+
+def test_portal_hazard_page_query_count_does_not_grow_with_its_history(
+    unit_client, own_hazard, inspector_a, django_assert_max_num_queries
+):
+    from inspections import photos
+
+    def add_history():
+        HazardEvent.objects.create(
+            hazard=own_hazard, actor=inspector_a, action=HazardEvent.Action.START, note=""
+        )
+        photos.save_photo(hazard=own_hazard, upload=jpeg_upload(), kind="before", user=inspector_a)
+
+    add_history()
+    url = reverse("portal:hazard", args=[own_hazard.pk])
+    with django_assert_max_num_queries(20) as few:
+        unit_client.get(url)
+    for _ in range(5):
+        add_history()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert unit_client.get(url).status_code == 200
