@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "units",
     "inspections",
     "api",
+    "portal",
     # axes before accounts: accounts/admin.py replaces axes's log admins.
     "axes",
     "accounts",
@@ -142,6 +143,8 @@ ACCOUNT_MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.ForcePasswordChangeMiddleware",
+    # A unit account reaches the portal and nothing else (portal/middleware.py).
+    "portal.middleware.UnitBoundaryMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -257,6 +260,13 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 # 50 MP admits every phone camera's default mode.
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# A unit's rectification documents (PDF) in the portal: checked by their magic bytes and size.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# How long a unit's activation code works (units/activation.py): long enough to reach the
+# safety contact through the printed 整改通知书, short enough that a lost sheet goes stale.
+ACTIVATION_CODE_DAYS = env_int("ACTIVATION_CODE_DAYS", 14)
+if ACTIVATION_CODE_DAYS < 1:
+    raise ImproperlyConfigured("ACTIVATION_CODE_DAYS must be at least 1")
 # Rows per unit-import file: a preview lists every bad row, so one upload stays reviewable.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 # Hazard ledgers with more confirmed rows than this are imported by a worker (progress page).

@@ -24,6 +24,8 @@ urlpatterns = [
     path("dashboard/", include("inspections.urls.dashboard")),
     path("duty/", include("inspections.urls.duty")),
     path("", include("inspections.urls.documents")),
+    path("portal/", include("portal.urls")),
+    path("unit-accounts/", include("portal.urls_office")),
     path("api/", include("api.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -54,6 +54,7 @@ TRACKED: list[Tracked] = [
             "is_staff",
             "is_superuser",
             "must_change_password",
+            "unit",
         ],
         no_delete=True,
     ),
@@ -71,6 +72,9 @@ TRACKED: list[Tracked] = [
     Tracked("inspections.CalendarDay"),
     # 值班表: an import replaces a day's rows (delete + insert), both recorded.
     Tracked("inspections.DutyShift"),
+    # Who issued, used or revoked a unit's activation code; never deleted.
+    Tracked("units.ActivationCode", no_delete=True),
+    Tracked("inspections.HazardAttachment", no_delete=True),
 ]
 
 

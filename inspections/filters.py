@@ -50,6 +50,8 @@ class HazardFilter(StyledFilterSet):
     type = django_filters.ChoiceFilter(
         label="类别", field_name="hazard_type", choices=Hazard.Type.choices
     )
+    # 来源: 自查 are the units' own self-reports (portal), told apart from what inspectors found.
+    source = django_filters.ChoiceFilter(label="来源", choices=Hazard.Source.choices)
     department = django_filters.ModelChoiceFilter(
         label="首办部门", field_name="lead_department", queryset=Department.objects.all()
     )

@@ -10,12 +10,13 @@ from .models import DeadlineExtension, Hazard
 S = Hazard.Status
 R = User.Role
 
-INSPECTOR, OFFICE, SUPERVISOR, LEADER, ADMIN = (
+INSPECTOR, OFFICE, SUPERVISOR, LEADER, ADMIN, UNIT = (
     R.INSPECTOR,
     R.OFFICE,
     R.SUPERVISOR,
     R.LEADER,
     R.ADMIN,
+    R.UNIT,
 )
 
 # action → roles that may take it. An inspector acts only on hazards of their own department
@@ -26,14 +27,15 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "merge": frozenset({OFFICE, ADMIN}),
     "transfer": frozenset({OFFICE, ADMIN}),
     "start": frozenset({INSPECTOR, OFFICE, ADMIN}),
-    "report_done": frozenset({INSPECTOR, OFFICE, ADMIN}),
+    # The unit reports its own rectification (portal); it never verifies it.
+    "report_done": frozenset({INSPECTOR, OFFICE, ADMIN, UNIT}),
     "verify": frozenset({INSPECTOR, OFFICE, ADMIN}),
     "cannot_rectify": frozenset({INSPECTOR, OFFICE, ADMIN}),
     "confirm_disposal": frozenset({OFFICE, ADMIN}),
     "return_disposal": frozenset({OFFICE, ADMIN}),
     "finish_disposal": frozenset({OFFICE, ADMIN}),
     "void": frozenset({OFFICE, ADMIN}),
-    "request_extension": frozenset({INSPECTOR, OFFICE, ADMIN}),
+    "request_extension": frozenset({INSPECTOR, OFFICE, ADMIN, UNIT}),
     "decide_extension": frozenset({OFFICE, ADMIN}),
     "set_plan": frozenset({INSPECTOR, OFFICE, ADMIN}),
     "list": frozenset({OFFICE, ADMIN}),

@@ -375,6 +375,78 @@ def _register_reported(*, actor, unit, key: dict, note: str, **fields) -> Hazard
     return hazard
 
 
+# --- 企业自查自报 ------------------------------------------------------------------------------
+
+
+def self_report_errors(*, unit: Unit, found_on, **fields) -> dict[str, list[str]]:
+    """The inspectors' completeness rules (completeness_errors) on a unit's own report: the
+    same "说具体、讲明白", keyed by the hazard's field names."""
+    carrier = Inspection(unit=unit, date=found_on, kind=Inspection.Kind.SELF)
+    hazard = Hazard(unit=unit, found_on=found_on or timezone.localdate(), **fields)
+    errors, (hazard_errors,) = completeness_errors(carrier, [hazard], has_inspectors=True)
+    if "date" in errors:
+        hazard_errors["found_on"] = [m.replace("检查日期", "发现日期") for m in errors["date"]]
+    return hazard_errors
+
+
+@transaction.atomic
+def self_report(*, actor, found_on: datetime.date, photos: Iterable = (), **fields) -> Hazard:
+    """A hazard the unit found in its own self-inspection (source 自查): registered at once
+    for the office's triage, carried by an inspection record of kind 企业自查 by the unit."""
+    from .photos import discard_files, prepare_photo, save_photo
+
+    if actor.role != User.Role.UNIT or actor.unit_id is None:
+        raise NotAllowed("只有单位账号可以自查自报")
+    unit = Unit.objects.select_related("lead_department").get(pk=actor.unit_id)
+    errors = self_report_errors(unit=unit, found_on=found_on, **fields)
+    if errors:
+        raise ValidationError(errors)
+    prepared = [(upload, prepare_photo(upload)) for upload in photos]
+    carrier = Inspection.objects.create(
+        unit=unit,
+        department=unit.lead_department,
+        created_by=actor,
+        date=found_on,
+        kind=Inspection.Kind.SELF,
+        status=Inspection.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    carrier.inspectors.add(actor)
+    hazard = Hazard(
+        inspection=carrier,
+        unit=unit,
+        found_on=found_on,
+        source=Hazard.Source.SELF_CHECK,
+        lead_department=unit.lead_department,
+        status=S.REGISTERED,
+        original_deadline=fields.get("deadline"),
+        **fields,
+    )
+    _number(hazard)
+    hazard.save()
+    event = HazardEvent.objects.create(
+        hazard=hazard, actor=actor, action=A.REGISTER, to_status=S.REGISTERED, note="企业自查自报"
+    )
+    saved = []
+    try:
+        for upload, ready in prepared:
+            saved.append(
+                save_photo(
+                    hazard=hazard,
+                    upload=upload,
+                    kind="before",
+                    user=actor,
+                    event=event,
+                    prepared=ready,
+                )
+            )
+    except Exception:
+        discard_files(saved)
+        raise
+    _notify_submitted(hazard, actor)
+    return hazard
+
+
 # --- history import ---------------------------------------------------------------------------
 
 # Hazard.external_source of imported ledger rows; not a slug, so no API client can own it.
@@ -670,8 +742,19 @@ def _governance_plan_missing(hazard: Hazard) -> list[str]:
 
 
 @transaction.atomic
-def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Iterable = ()) -> Hazard:
-    """整改完成, with after-photos as evidence; someone else verifies it."""
+def report_done(
+    *,
+    hazard_id: int,
+    actor,
+    version: int,
+    note: str,
+    photos: Iterable = (),
+    pdfs: Iterable = (),
+) -> Hazard:
+    """整改完成, with after-photos as evidence (and PDFs: `pdfs`, pairs of the upload and
+    its bytes as attachments.validate_pdf returned them); someone else verifies it. A unit
+    account reports its own rectification this way (the portal)."""
+    from .attachments import save_attachment
     from .photos import discard_files, prepare_photo, save_photo
 
     hazard = _lock(hazard_id, version)
@@ -697,7 +780,7 @@ def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Itera
         note=note,
         update_fields=["reported_done_by", "reported_done_at"],
     )
-    saved = []
+    saved, stored = [], []
     try:
         for upload, prepared in photos:
             saved.append(
@@ -710,8 +793,14 @@ def report_done(*, hazard_id: int, actor, version: int, note: str, photos: Itera
                     prepared=prepared,
                 )
             )
+        for upload, data in pdfs:
+            stored.append(
+                save_attachment(hazard=hazard, upload=upload, data=data, user=actor, event=event)
+            )
     except Exception:
         discard_files(saved)
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
         raise
     _notify_verifiers(hazard, actor, note)
     return hazard

@@ -259,6 +259,28 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     # the interface description and its docs page hold no data
     "api:schema":                    Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
     "api:docs":                      Case(get=OPEN, post="405 405 405 405 405 405 405 405"),
+    # 单位门户: a unit account's pages; every staff role gets 404 (the unit's own answers are in
+    # UNIT_MATRIX below). Activation is public; a signed-in user is sent on to their home.
+    "portal:home":                   Case(get=NOBODY, post=NOT_ALLOWED),
+    "portal:activate":               Case(get="200 302 302 302 302 302 302 302", post="400 302 302 302 302 302 302 302"),
+    "portal:hazard":                 Case("hazard", get=NOBODY, post=NOT_ALLOWED),
+    "portal:hazard_report":          Case("hazard", get=NOT_ALLOWED, post=NOBODY),
+    "portal:hazard_extension":       Case("hazard", get=NOT_ALLOWED, post=NOBODY),
+    "portal:photo":                  Case("photo", get=NOBODY, post=NOT_ALLOWED),
+    "portal:photo_thumb":            Case("photo", get=NOBODY, post=NOT_ALLOWED),
+    "portal:attachment":             Case("attachment", get=NOBODY, post=NOT_ALLOWED),
+    "portal:document":               Case("document", get=NOBODY, post=NOT_ALLOWED),
+    "portal:self_report":            Case(get=NOBODY, post=NOBODY),
+    "portal:bulletins":              Case(get=NOBODY, post=NOT_ALLOWED),
+    "portal:password":               Case(get=NOBODY, post=NOBODY),
+    # The office's side: the 主体责任 list for the district's roles; activation codes by the
+    # office, or by an inspector for a unit in their scope (the supervisor and leader only read).
+    "unit_accounts:responsibility":  Case(get=DISTRICT, post=NOT_ALLOWED),
+    "unit_accounts:unit":            Case("unit", get="302 200 404 200 200 403 403 200", post=NOT_ALLOWED),
+    "unit_accounts:issue":           Case("unit", get=NOT_ALLOWED, post="302 200 404 200 200 403 403 200"),
+    "unit_accounts:revoke":          Case("activation_code", get=NOT_ALLOWED, post="302 302 404 302 302 403 403 302"),
+    # A PDF sent with a rectification report: to whoever sees the hazard.
+    "hazard_attachment":             Case("attachment", get=SCOPED, post=NOT_ALLOWED),
     # the audit trail: office and admin read it; nobody writes it
     "audit:list":                    Case(get=OFFICE, post="302 403 403 403 405 403 403 405"),
     "audit:access":                  Case(get=OFFICE, post="302 403 403 403 405 403 403 405"),
@@ -386,3 +408,67 @@ def test_url_answers_each_role_as_the_matrix_says(world, key):
             if got != expected:
                 wrong.append(f"{method.upper()} {case.obj or ''}: expected {expected}, got {got}")
     assert not wrong, f"{key} ({route.route}), columns {' '.join(ROLES)}:\n" + "\n".join(wrong)
+
+
+# The unit account of U (tests/world.py), asked every URL. Only the portal and the pages that
+# hold no data answer it; everything else is 404 — staff pages, the admin, the API and its
+# docs — decided once, by portal.middleware.UnitBoundaryMiddleware. (get, post) per key.
+# fmt: off
+UNIT_MATRIX: dict[str, tuple[str, str]] = {
+    "home":                  ("302", "302"),  # the site's root sends a unit to its portal
+    "login":                 ("302", "302"),
+    "logout":                ("405", "302"),
+    "healthz":               ("200", "405"),
+    "pwa_manifest":          ("200", "405"),
+    "pwa_service_worker":    ("200", "405"),
+    "pwa_offline":           ("200", "405"),
+    "document_verify":       ("200", "405"),
+    "portal:home":           ("200", "405"),
+    "portal:activate":       ("302", "302"),
+    "portal:hazard":         ("200", "405"),
+    "portal:hazard_report":  ("405", "400"),
+    "portal:hazard_extension": ("405", "400"),
+    "portal:photo":          ("200", "405"),
+    "portal:photo_thumb":    ("200", "405"),
+    "portal:attachment":     ("200", "405"),
+    "portal:document":       ("200", "405"),
+    "portal:self_report":    ("200", "400"),
+    "portal:bulletins":      ("200", "405"),
+    "portal:password":       ("200", "200"),
+}
+# fmt: on
+
+
+def _measure_unit(world: dict, route: Route, case: Case, method: str) -> str:
+    values = {name: world[case.obj].pk for name in route.params} if case.obj else {}
+    values.update(case.params)
+    client = Client(raise_request_exception=False)
+    client.force_login(world["unit_account"])
+    with transaction.atomic():
+        response = getattr(client, method)(route.path(values))
+        transaction.set_rollback(True)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return str(response.status_code)
+
+
+def test_unit_account_gets_404_everywhere_but_its_portal(world):
+    """Every URL of the site and every object the matrix fills it with: a unit account opens
+    the portal's pages on its own unit's objects and the data-free pages, and nothing else."""
+    wrong = []
+    for route in routes():
+        expected = UNIT_MATRIX.get(route.key, ("404", "404"))
+        for case in _cases(route.key):
+            if route.key == "document_verify" and case.params:
+                continue  # an unknown token is 404 to everyone, checked in MATRIX
+            got = (
+                _measure_unit(world, route, case, "get"),
+                _measure_unit(world, route, case, "post"),
+            )
+            if got != expected:
+                wrong.append(f"{route.key} {case.obj or ''}: expected {expected}, got {got}")
+    assert not wrong, "unit account:\n" + "\n".join(wrong)
+
+
+def test_unit_matrix_names_only_existing_urls(world):
+    assert set(UNIT_MATRIX) <= {route.key for route in routes()}

@@ -5,7 +5,8 @@ both walk the resolver, so a URL added anywhere is seen by both without being li
 
 The world: unit U of 消防 in 兴华街道 with a submitted inspection, a draft, a hazard with a
 photo, an export, an enforcement action, an accident, a campaign, a notification of inspector
-A, bulletins circulated, draft, awaiting signature and signed, an API client limited to 消防 and one of its calls. The personas see U as the product says they should:
+A, bulletins circulated, draft, awaiting signature and signed, an API client limited to 消防 and one of its calls,
+U's own unit account with an activation code and a PDF attached to the hazard. The personas see U as the product says they should:
 inspector A (消防) and the street office of 兴华街道 in scope, inspector B (应急管理局) not.
 """
 
@@ -213,7 +214,9 @@ def build() -> dict[str, object]:
     quarterly.save()
     bulletins["quarterly_report"] = quarterly
     document, document_token = _document(unit, inspection, hazard, insp_a)
+    portal = _portal(unit, hazard, insp_a, office)
     return {
+        **portal,
         **users,
         "unit": unit,
         "document": document,
@@ -255,6 +258,21 @@ def build() -> dict[str, object]:
             date=datetime.date(2099, 1, 1), is_workday=False, note="元旦"
         ),
     }
+
+
+def _portal(unit, hazard, insp_a, office) -> dict[str, object]:
+    """The unit's own account (not a column of the matrix: tests/test_url_role_matrix.py walks
+    every URL with it separately), an open activation code, and a PDF sent with a report."""
+    from inspections import attachments
+    from units import activation
+
+    account = factories.user("m_unit", "unit", None, name="单位安全员", unit=unit)
+    code, _ = activation.issue(unit=unit, actor=office)
+    pdf = ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", name="整改报告.pdf")
+    attachment = attachments.save_attachment(
+        hazard=hazard, upload=pdf, data=pdf.read(), user=insp_a
+    )
+    return {"unit_account": account, "activation_code": code, "attachment": attachment}
 
 
 def _document(unit, inspection, hazard, by):

@@ -22,8 +22,14 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     list_display = ("username", "name", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
     search_fields = ("username", "name")
+    # A unit account (单位账号) names its unit; the office normally opens one through an
+    # activation code (/unit-accounts/), so that nobody but the unit knows its password.
+    raw_id_fields = ("unit",)
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("安检", {"fields": ("name", "role", "department", "phone", "must_change_password")}),
+        (
+            "安检",
+            {"fields": ("name", "role", "department", "unit", "phone", "must_change_password")},
+        ),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("安检", {"fields": ("name", "role", "department")}),

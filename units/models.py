@@ -90,6 +90,9 @@ class User(AbstractUser):
         ADMIN = "admin", "管理员"
         # The service account of an API client (api.ApiClient): never logs in to the pages.
         API = "api", "外部系统"
+        # A unit's own safety contact (企业主体责任): sees its own unit only, in the portal
+        # (/portal/); activated with a code the office issues (units.ActivationCode).
+        UNIT = "unit", "单位账号"
 
     # Roles that see the whole district. An API client does too unless it is limited to a
     # department or street (then it is scoped like that department's inspectors).
@@ -110,6 +113,15 @@ class User(AbstractUser):
     phone = models.CharField("电话", max_length=30, blank=True, validators=[validate_phone])
     # Set when someone else (the admin) chose the password: the next login must change it.
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    # The unit a 单位账号 speaks for; empty for everyone else (a constraint says so).
+    unit = models.ForeignKey(
+        "Unit",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
 
     objects = UserManager()
 
@@ -119,9 +131,21 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_role_valid",
                 condition=Q(
-                    role__in=["inspector", "office", "supervisor", "leader", "admin", "api"]
+                    role__in=["inspector", "office", "supervisor", "leader", "admin", "api", "unit"]
                 ),
             ),
+            # A unit account speaks for exactly one unit and belongs to no department; nobody
+            # else is linked to a unit.
+            models.CheckConstraint(
+                name="user_unit_only_for_unit_role",
+                condition=Q(role="unit", unit__isnull=False, department__isnull=True)
+                | (~Q(role="unit") & Q(unit__isnull=True)),
+                violation_error_message="单位账号须且只能关联一个单位，且不属于任何部门",
+            ),
+        ]
+        indexes = [
+            # The office's 主体责任 page: units whose accounts never signed in.
+            models.Index(fields=["unit", "last_login"], name="user_unit_login_idx"),
         ]
 
     def __str__(self) -> str:
@@ -132,7 +156,7 @@ class User(AbstractUser):
         # (django.contrib.auth.get_user): a new password, deactivation or another role or
         # department ends the user's sessions at once, since what they may see has changed.
         key_salt = "units.User.get_session_auth_hash"
-        scope = f"{self.password}|{self.is_active}|{self.role}|{self.department_id}"
+        scope = f"{self.password}|{self.is_active}|{self.role}|{self.department_id}|{self.unit_id}"
         return salted_hmac(key_salt, scope, secret=secret, algorithm="sha256").hexdigest()
 
     @property
@@ -140,6 +164,10 @@ class User(AbstractUser):
         if self.is_superuser or self.role in self.DISTRICT_ROLES:
             return True
         return self.role == self.Role.API and self.department_id is None
+
+    @property
+    def is_unit_account(self) -> bool:
+        return self.role == self.Role.UNIT and not self.is_superuser
 
     @property
     def is_office(self) -> bool:
@@ -167,6 +195,8 @@ class UnitQuerySet(models.QuerySet):
             return self.none()
         if user.sees_everything:
             return self
+        if user.role == User.Role.UNIT:
+            return self.filter(pk=user.unit_id)
         department = user.department
         if department is None:
             return self.none()
@@ -279,3 +309,83 @@ class Unit(models.Model):
                 raise ValidationError(
                     {"credit_code": "该类别单位必须填写统一社会信用代码（居民楼、非法场所除外）"}
                 )
+
+
+class ActivationCodeQuerySet(models.QuerySet):
+    def usable(self, now=None) -> "ActivationCodeQuerySet":
+        from django.utils import timezone
+
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
+        )
+
+
+class ActivationCode(models.Model):
+    """激活码: how a unit's safety contact becomes the unit's account without anyone typing a
+    password for them. The office (or an inspector whose scope holds the unit) issues it; it is
+    shown once, printed, and stored only as a hash (units/activation.py). It works once, until
+    it expires, and issuing a new one for the unit revokes the old."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="activation_codes"
+    )
+    # sha256 of the normalised code with the site's secret (salted_hmac): a leaked table
+    # gives no usable code, and a lookup by hash is one index probe.
+    code_hash = models.CharField("激活码摘要", max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, verbose_name="签发人", on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    account = models.ForeignKey(
+        User,
+        verbose_name="激活的账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = ActivationCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位账号激活码"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            # At most one code a unit may still use: issuing revokes the previous one first,
+            # and two offices issuing at once cannot both leave a live code behind.
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="activation_one_open_code_per_unit",
+            ),
+            models.CheckConstraint(
+                name="activation_used_has_account",
+                condition=Q(used_at__isnull=True) | Q(account__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} 激活码（{self.issued_at:%Y-%m-%d}）"
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.used_at:
+            return "已使用"
+        if self.revoked_at:
+            return "已作废"
+        if self.expires_at <= timezone.now():
+            return "已过期"
+        return "有效"

@@ -8,6 +8,7 @@ from .exports import ExportJob
 from .hazards import (
     DeadlineExtension,
     Hazard,
+    HazardAttachment,
     HazardEvent,
     HazardPhoto,
     YearSequence,
@@ -32,6 +33,7 @@ __all__ = [
     "EnforcementAction",
     "ExportJob",
     "Hazard",
+    "HazardAttachment",
     "HazardEvent",
     "HazardPhoto",
     "ImportJob",

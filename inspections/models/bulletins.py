@@ -15,7 +15,8 @@ class BulletinQuerySet(models.QuerySet):
     def visible_to(self, user) -> "BulletinQuerySet":
         """Drafts are the office's; leaders also see what is put to them for signing and what
         they signed; circulated bulletins are for every signed-in user."""
-        if not user.is_authenticated:
+        if not user.is_authenticated or user.is_unit_account:
+            # A unit reads only the entries that name it (portal), never a whole bulletin.
             return self.none()
         if user.is_office:
             return self

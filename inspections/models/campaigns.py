@@ -62,7 +62,8 @@ class Campaign(models.Model):
 class InspectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "InspectionQuerySet":
         """The one place that decides which inspections a user may see."""
-        if not user.is_authenticated:
+        if not user.is_authenticated or user.role == user.Role.UNIT:
+            # A unit sees its hazards in the portal, never the inspection records behind them.
             return self.none()
         # Every arm of the OR is an index condition on this table (ids and unit ids as arrays,
         # not EXISTS or IN subplans), so PostgreSQL answers an inspector's scope with one

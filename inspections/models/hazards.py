@@ -61,6 +61,10 @@ class HazardQuerySet(models.QuerySet):
             return self.none()
         own = Q(scope_owner=user)
         submitted = ~Q(status=Hazard.Status.DRAFT)
+        if user.role == user.Role.UNIT:
+            # A unit account sees its own unit's submitted hazards, nothing else; it has no
+            # drafts (what it self-reports is registered at once).
+            return self.filter(submitted & Q(unit_id=user.unit_id))
         if user.sees_everything:
             return self.filter(submitted | own) if drafts else self.filter(submitted)
         department = user.department
@@ -729,3 +733,37 @@ class DeadlineExtension(models.Model):
                 violation_error_message="该隐患已有待审批的延期申请",
             ),
         ]
+
+
+def attachment_upload_to(instance: "HazardAttachment", filename: str) -> str:
+    today = timezone.localdate()
+    return f"attachments/{today:%Y/%m}/{instance.token}.pdf"
+
+
+class HazardAttachment(models.Model):
+    """A PDF sent with a rectification report (整改报告, 验收材料, 检测报告), usually by the unit
+    itself through the portal. Stored under a random name; served only to who sees the hazard."""
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name="隐患", on_delete=models.PROTECT, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        HazardEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField("文件", upload_to=attachment_upload_to)
+    # The uploader's file name, shown (escaped) as the link text; never used as a path.
+    name = models.CharField("文件名", max_length=120)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "整改材料"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

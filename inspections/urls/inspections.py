@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/edit/", inspections.inspection_edit, name="inspection_edit"),
     path("<int:pk>/print/", inspections.inspection_print, name="inspection_print"),
     path("photos/<int:pk>/", inspections.hazard_photo, name="hazard_photo"),
+    path("attachments/<int:pk>/", inspections.hazard_attachment, name="hazard_attachment"),
     path("photos/<int:pk>/thumb/", inspections.hazard_photo_thumb, name="hazard_photo_thumb"),
 ]

@@ -188,6 +188,7 @@ def _render_detail(
             and hazard.deadline
             and hazard.original_deadline != hazard.deadline
         ),
+        "attachments": list(hazard.attachments.all()),
         "before_photos": [p for p in photos if p.kind == p.Kind.BEFORE],
         "after_photos": [p for p in photos if p.kind == p.Kind.AFTER],
         "events": events,

@@ -25,7 +25,7 @@ from ..forms_inspections import (
     hazard_formset_class,
     may_log_inspections,
 )
-from ..models import Document, Hazard, HazardPhoto, Inspection
+from ..models import Document, Hazard, HazardAttachment, HazardPhoto, Inspection
 from ..photos import discard_files, save_photo
 
 UNIT_SEARCH_LIMIT = 20
@@ -447,6 +447,29 @@ def _photo_response(request: HttpRequest, pk: int, *, thumbnail: bool) -> FileRe
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.jpg"'
     return response
+
+
+def _attachment_response(request: HttpRequest, pk: int) -> FileResponse:
+    """A rectification PDF, to whoever sees its hazard (the portal's URL uses it too)."""
+    attachment = get_object_or_404(
+        HazardAttachment.objects.filter(hazard__in=Hazard.objects.visible_to(request.user)),
+        pk=pk,
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在") from None
+    response = FileResponse(
+        handle, content_type="application/pdf", as_attachment=True, filename=attachment.name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def hazard_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    return _attachment_response(request, pk)
 
 
 @require_GET

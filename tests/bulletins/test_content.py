@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from inspections import bulletins, stats
-from inspections.models import Accident, Bulletin, BulletinDefaults, Campaign, Hazard
+from inspections.models import Accident, Bulletin, BulletinDefaults, Campaign, Hazard, Inspection
 from inspections.stats import Scope
 from tests import factories
 from units.models import Unit
@@ -306,3 +306,15 @@ def test_requirements_and_contact_come_from_the_office_defaults(district, office
         bulletins.update_defaults(actor=leader, requirements="x", contact="")
     with pytest.raises(bulletins.BulletinError, match="请填写下步工作要求"):
         bulletins.update_defaults(actor=office, requirements="  ", contact="")
+
+
+@pytest.mark.django_db
+def test_summary_says_how_many_hazards_units_reported_themselves(district, office, inspector_a):
+    unit = district.hazards["h1"].unit
+    carrier = factories.inspection(unit, inspector_a, date=days(-2), kind=Inspection.Kind.SELF)
+    factories.hazard(unit, inspector_a, inspection=carrier, found_on=days(-2), source="self_check")
+    built = build(office)
+    found = built.stats["summary"]["found"]["value"]
+    assert built.stats["summary"]["found_self"]["value"] == 1
+    text = flat_pdf(built.pdf.path)
+    assert f"各单位自查自报1项、检查等其他来源发现{found - 1}项" in text
