@@ -10,7 +10,7 @@ import inspections.models.hazards
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0028_documents'),
+        ('inspections', '0030_history_triggers_for_quarterly_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
