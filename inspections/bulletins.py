@@ -896,8 +896,8 @@ ANNEXES = [
 ]
 
 
-def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> dict:
-    """Template context for the PDF (links=False) and the preview (figures linked)."""
+def _letterhead_context(bulletin: Bulletin, *, links: bool) -> dict:
+    """What every circulated document of the office shares: issuer, 文号, date, title, 正文."""
     data = bulletin.stats
     circulated = bulletin.status == B.CIRCULATED
     if circulated:
@@ -907,9 +907,6 @@ def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> di
         day = datetime.date.fromisoformat(data["period"]["today"])
         number = f"{settings.BULLETIN_NUMBER_PREFIX}\u3014{day.year}\u3015　号（印发时编号）"
     supersedes = bulletin.supersedes if bulletin.supersedes_id else None
-    campaign = bool(bulletin.campaign_id)
-    area = bulletin.area.name if bulletin.area_id else "全区"
-    scope_label = "本次专项检查" if campaign else area
     return {
         "bulletin": bulletin,
         "s": data,
@@ -923,6 +920,20 @@ def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> di
         "issuer_size": issuer_size(settings.BULLETIN_ISSUER),
         "date_label": stats_module.chinese_date(day),
         "title_lines": title_lines(bulletin.title),
+        "supersedes_number": supersedes.number if supersedes else "",
+        "narrative": _paragraphs(bulletin.narrative),
+        "attachment_name": attachment_filename(bulletin),
+    }
+
+
+def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> dict:
+    """Template context for the PDF (links=False) and the preview (figures linked)."""
+    data = bulletin.stats
+    campaign = bool(bulletin.campaign_id)
+    area = bulletin.area.name if bulletin.area_id else "全区"
+    scope_label = "本次专项检查" if campaign else area
+    return {
+        **_letterhead_context(bulletin, links=links),
         "scope_label": scope_label,
         "campaign_name": bulletin.campaign.name if bulletin.campaign_id else "",
         "period_span": stats_module.chinese_span(
@@ -938,8 +949,6 @@ def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> di
             else ""
         ),
         "accident_definition": stats_module.ACCIDENT_DEFINITION,
-        "supersedes_number": supersedes.number if supersedes else "",
-        "narrative": _paragraphs(bulletin.narrative),
         "praise_remarks": _paragraphs(bulletin.praise_remarks),
         "criticism_remarks": _paragraphs(bulletin.criticism_remarks),
         "requirements": _paragraphs(bulletin.requirements),
@@ -947,7 +956,6 @@ def document_context(bulletin: Bulletin, *, links: bool, adjustments=None) -> di
         "lists": effective_lists(bulletin, adjustments),
         "enforcement_parts": _enforcement_parts(data["enforcement"]),
         "list_cap": settings.BULLETIN_PDF_LIST_CAP,
-        "attachment_name": attachment_filename(bulletin),
     }
 
 
@@ -966,36 +974,14 @@ def _enforcement_parts(enforcement: dict) -> list[str]:
 def quarterly_context(bulletin: Bulletin, *, links: bool) -> dict:
     """Template context of a 季报 for the PDF (links=False) and the preview."""
     data = bulletin.stats
-    circulated = bulletin.status == B.CIRCULATED
-    if circulated:
-        day = timezone.localtime(bulletin.circulated_at).date()
-        number = bulletin.number
-    else:
-        day = datetime.date.fromisoformat(data["period"]["today"])
-        number = f"{settings.BULLETIN_NUMBER_PREFIX}\u3014{day.year}\u3015　号（印发时编号）"
-    supersedes = bulletin.supersedes if bulletin.supersedes_id else None
     return {
-        "bulletin": bulletin,
-        "s": data,
+        **_letterhead_context(bulletin, links=links),
         "q": data,
-        "links": links,
-        "ledger": _url("hazard_list") or "/hazards/",
-        "issuer": settings.BULLETIN_ISSUER,
-        "recipients": settings.BULLETIN_RECIPIENTS,
-        "contact": bulletin.contact,
-        "number": number,
-        "is_draft": not circulated,
-        "issuer_size": issuer_size(settings.BULLETIN_ISSUER),
-        "date_label": stats_module.chinese_date(day),
-        "title_lines": title_lines(bulletin.title),
-        "supersedes_number": supersedes.number if supersedes else "",
-        "narrative": _paragraphs(bulletin.narrative),
         "tables": [
             {"key": key, "title": title, "label": label, "rows": data["tables"][key]}
             for key, title, label in quarterly.TABLES
         ],
         "annexes": [title for _, title, _ in quarterly.TABLES],
-        "attachment_name": attachment_filename(bulletin),
     }
 
 
