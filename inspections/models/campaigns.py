@@ -140,6 +140,11 @@ class Inspection(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # Set by a database trigger on every write (units/changes.py); never by Python.
     change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
+    # Made by the phone that captured the record offline: a retried or doubled upload finds the
+    # record it already created instead of making a second one (inspections/sync.py).
+    client_uuid = models.UUIDField(
+        "本机记录标识", null=True, blank=True, unique=True, editable=False
+    )
 
     objects = InspectionQuerySet.as_manager()
 

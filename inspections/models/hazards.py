@@ -281,6 +281,10 @@ class Hazard(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # Set by a database trigger on every write and on every new event (units/changes.py).
     change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
+    # See Inspection.client_uuid: the hazard as the phone captured it offline.
+    client_uuid = models.UUIDField(
+        "本机记录标识", null=True, blank=True, unique=True, editable=False
+    )
     # What visible_to() depends on, copied from the inspection (填报人, 检查部门) and the unit
     # (牵头部门, 属地) so that a scope is a filter on this table alone. Written only by
     # inspections/scope.py, on every write that changes a source (hazard created or moved,
@@ -681,6 +685,10 @@ class HazardPhoto(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # See Inspection.client_uuid: a photo uploaded twice from the phone is stored once.
+    client_uuid = models.UUIDField(
+        "本机记录标识", null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患照片"
