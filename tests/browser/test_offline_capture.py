@@ -146,13 +146,12 @@ def test_inspection_captured_offline_syncs_once(live_url, phone_page: Page):
     page.get_by_test_id("offline-sync").click()
     page.evaluate(
         """async () => {
-          const copy = await (%s)();
+          const copy = await (READ_COPY)();
           await window.AnjianOffline.put(copy);
           await Promise.all([window.AnjianOffline.sync(), window.AnjianOffline.sync(true)]);
-          await window.AnjianOffline.put(await (%s)());
+          await window.AnjianOffline.put(await (READ_COPY)());
           await window.AnjianOffline.sync();
-        }"""
-        % (READ_COPY, READ_COPY)
+        }""".replace("READ_COPY", READ_COPY)
     )
     expect(page.get_by_test_id("offline-record").get_by_test_id("offline-state")).to_have_text(
         "已同步"
