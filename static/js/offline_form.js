@@ -29,10 +29,21 @@
   var banner = document.querySelector("[data-offline-banner]");
   var rows = document.getElementById("hazard-rows");
   var editing = null;
+  var savedUuid = "";
 
-  // Online, fetch the unit list once so the service worker has it for the next offline visit.
-  if (navigator.onLine) {
-    fetch(form.dataset.offlineUnitsUrl, { credentials: "same-origin" }).catch(function () {});
+  // Online, fetch the unit list once so the service worker keeps it for the next offline visit;
+  // only through a worker that controls the page (none yet on the very first visit: it claims
+  // the page once installed). The body is read: an unread one keeps the request open.
+  function keepUnits() {
+    if (navigator.onLine) {
+      fetch(form.dataset.offlineUnitsUrl, { credentials: "same-origin" })
+        .then(function (response) { return response.arrayBuffer(); })
+        .catch(function () {});
+    }
+  }
+  if ("serviceWorker" in navigator) {
+    if (navigator.serviceWorker.controller) keepUnits();
+    else navigator.serviceWorker.addEventListener("controllerchange", keepUnits, { once: true });
   }
 
   function el(tag, className, text) {
@@ -113,6 +124,8 @@
   function renderList() {
     return store.list().then(function (records) {
       panel.hidden = records.length === 0;
+      var saved = records.filter(function (r) { return r.uuid === savedUuid; })[0];
+      if (saved && saved.state !== "pending") savedEl.hidden = true;  // its sync has answered
       listEl.replaceChildren.apply(listEl, records.map(item));
       return renderStorage();
     });
@@ -318,6 +331,8 @@
 
   function fill(record) {
     editing = record;
+    var note = document.querySelector("[data-offline-editing]");
+    if (note) note.hidden = false;
     if (record.unit && form.anjianChoose) form.anjianChoose(record.unit);
     INSPECTION_FIELDS.forEach(function (name) {
       if (field(name) && record.inspection[name] !== undefined) field(name).value = record.inspection[name];
@@ -401,6 +416,7 @@
   var hash = location.hash.replace(/^#/, "");
   var start = Promise.resolve();
   if (hash.indexOf("saved=") === 0) {
+    savedUuid = hash.slice(6);
     history.replaceState(null, "", location.pathname + location.search + "#offline-records");
     flash(navigator.onLine
       ? "已保存在本机，正在同步到服务器。"

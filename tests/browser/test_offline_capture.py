@@ -116,7 +116,9 @@ def test_inspection_captured_offline_syncs_once(live_url, phone_page: Page):
     expect(page.get_by_test_id("offline-record").get_by_test_id("offline-state")).to_have_text(
         "未同步"
     )
+    expect(page.get_by_test_id("offline-editing")).to_be_hidden()
     page.get_by_text("继续编辑").click()
+    expect(page.get_by_test_id("offline-editing")).to_be_visible()
     expect(page.locator("[name='hazards-1-description']")).to_have_value(
         "三楼灭火器压力不足，已过检验期"
     )
