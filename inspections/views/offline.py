@@ -49,7 +49,7 @@ HAZARD_FIELDS = (
     "disposal",
     "lead_department",
 )
-MAX_HAZARDS = 50
+MAX_HAZARDS = 50  # the formset's max_num
 
 
 @require_GET
@@ -96,14 +96,15 @@ def _parse(request: HttpRequest) -> dict:
         raise BadRecord from None
     if not isinstance(record, dict) or not isinstance(record.get("hazards", []), list):
         raise BadRecord
-    if len(record.get("hazards", [])) > MAX_HAZARDS:
+    if len(record.get("hazards", [])) > 4 * MAX_HAZARDS:
         raise BadRecord
     record["uuid"] = _uuid(record.get("uuid"))
     for hazard in record.get("hazards", []):
         if not isinstance(hazard, dict) or not isinstance(hazard.get("photos", []), list):
             raise BadRecord
         hazard["uuid"] = _uuid(hazard.get("uuid"))
-        if len(hazard.get("photos", [])) > MAX_PHOTOS_PER_HAZARD:
+        # More than the form allows is the form's to refuse, in its words; far more is no record.
+        if len(hazard.get("photos", [])) > 10 * MAX_PHOTOS_PER_HAZARD:
             raise BadRecord
         hazard["photos"] = [_uuid(p) for p in hazard.get("photos", [])]
     uuids = [record["uuid"]] + [h["uuid"] for h in record.get("hazards", [])]
@@ -131,9 +132,11 @@ def _form_data(
     data.setlist("inspectors", [_text(pk) for pk in fields.get("inspectors") or []])
     files = MultiValueDict()
     phone_hazards = {h["uuid"]: h for h in record.get("hazards", [])}
+    # Photos an earlier upload of this record stored are not sent to the form again.
     stored_photos = set(
         HazardPhoto.objects.filter(
-            client_uuid__in=[p for h in phone_hazards.values() for p in h["photos"]]
+            hazard__in=server_hazards,
+            client_uuid__in=[p for h in phone_hazards.values() for p in h["photos"]],
         ).values_list("client_uuid", flat=True)
     )
     rows: list[tuple[Hazard | None, dict | None]] = [

@@ -166,6 +166,15 @@ def test_a_damaged_photo_is_refused_as_in_the_form(login, inspector_a, unit_of_a
     assert counts() == (0, 0, 0)
 
 
+def test_too_many_photos_are_refused_in_the_forms_words(login, inspector_a, unit_of_a):
+    record = phone_record(unit_of_a, hazards=1, photo=False)
+    record["hazards"][0]["photos"] = [str(uuid.uuid4()) for _ in range(10)]
+    response = post(login(inspector_a), record)
+    assert response.status_code == 422
+    assert "隐患1：现场照片：每条隐患最多上传9张照片" in response.json()["errors"]["reasons"]
+    assert counts() == (0, 0, 0)
+
+
 def test_someone_elses_record_uuid_answers_404(login, inspector_a, inspector_b, unit_of_a):
     record = phone_record(unit_of_a, photo=False)
     assert post(login(inspector_a), record).status_code == 200
