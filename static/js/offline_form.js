@@ -34,11 +34,19 @@
   // Online, fetch the unit list once so the service worker keeps it for the next offline visit;
   // only through a worker that controls the page (none yet on the very first visit: it claims
   // the page once installed). The body is read: an unread one keeps the request open.
+  function keep(url) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.arrayBuffer(); })
+      .catch(function () {});
+  }
+  // The inspector's open hazards (the ledger, scoped to the department) are kept too, fetched
+  // only when no copy is kept yet: the ledger is the costliest page to ask for.
   function keepUnits() {
-    if (navigator.onLine) {
-      fetch(form.dataset.offlineUnitsUrl, { credentials: "same-origin" })
-        .then(function (response) { return response.arrayBuffer(); })
-        .catch(function () {});
+    if (!navigator.onLine) return;
+    keep(form.dataset.offlineUnitsUrl);
+    var ledger = form.dataset.offlineHazardsUrl;
+    if (ledger && window.caches) {
+      caches.match(ledger).then(function (hit) { if (!hit) keep(ledger); }).catch(function () {});
     }
   }
   if ("serviceWorker" in navigator) {

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 SW_READY = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
 CACHED_UNITS = """async () => {
   const cache = await caches.open("anjian-pages");
-  return !!(await cache.match("/inspections/unit-search/mine/"));
+  return !!(await cache.match("/inspections/unit-search/mine/")) && !!(await cache.match("/hazards/"));
 }"""
 KEPT = """async () => {
   const records = await window.AnjianOffline.list();
@@ -130,6 +130,10 @@ def test_inspection_captured_offline_syncs_once(live_url, phone_page: Page):
     assert before_sync[0]["blobs"] == 1
     page.evaluate(KEEP_COPY)
     assert Inspection.objects.count() == 0
+    # The inspector's open hazards open without a network too, never visited before.
+    page.goto(f"{live_url}/hazards/")
+    expect(page.get_by_test_id("offline")).to_have_count(0)
+    expect(page.locator("h1")).to_contain_text("隐患")
 
     page.context.set_offline(False)
     page.goto(f"{live_url}/inspections/new/")
