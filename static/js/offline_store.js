@@ -16,6 +16,7 @@
   var SYNC_URL = "/inspections/sync/";
   var owner = document.body ? document.body.dataset.user || "" : "";
   var syncing = false;
+  var waitingCount = 0;
   var dbPromise = null;
 
   function open() {
@@ -90,6 +91,7 @@
     document.dispatchEvent(new CustomEvent("anjian:offline-changed"));
     return list().then(function (records) {
       var count = records.filter(waiting).length;
+      waitingCount = count;
       document.querySelectorAll("[data-offline-count]").forEach(function (el) {
         el.hidden = count === 0;
         var number = el.querySelector("[data-offline-number]");
@@ -228,6 +230,17 @@
     if (event.target.closest("[data-offline-sync]")) sync(true);
   });
   window.addEventListener("online", function () { sync(); });
+  // Signing out keeps the records (they are this user's, sent at the next sign-in), but say so
+  // before, while they could still be sent. Capture phase: before anjian.js empties the pages.
+  document.addEventListener("submit", function (event) {
+    if (!event.target.hasAttribute("data-signout") || waitingCount === 0) return;
+    var message = "本机还有 " + waitingCount + " 条检查记录未同步到服务器。退出后它们仍保存在本机，" +
+      "用同一账号再次登录后自动同步。确定退出？";
+    if (!window.confirm(message)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
   if (owner && "indexedDB" in window) {
     changed().then(sync).catch(function () {});
   }

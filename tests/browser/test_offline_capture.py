@@ -213,3 +213,44 @@ def test_record_refused_by_the_server_stays_on_the_phone_with_its_reason(
     expect(page.locator("[name='hazards-0-description']")).to_have_value(
         "仓库内油漆桶堆放在配电箱下方"
     )
+
+
+def test_submission_queued_offline_stays_the_servers_decision(live_url, phone_page: Page):
+    page = phone_page
+    fire = factories.department("消防")
+    inspector = factories.user("offline_insp3", "inspector", fire, name="消防检查员丙")
+    factories.unit(
+        name="东方商场", category=factories.category("furniture-market"), lead_department=fire
+    )
+    login(page, live_url, inspector.username)
+    page.wait_for_function(SW_READY)
+    page.goto(f"{live_url}/inspections/new/")
+    page.wait_for_function(CACHED_UNITS)
+    page.context.set_offline(True)
+    page.reload()
+    choose_unit(page, "商场", "东方商场")
+    fill_hazard(page, 0, "堵塞")  # too vague to submit
+    page.get_by_role("button", name="联网后提交").click()
+    expect(page.get_by_test_id("offline-record")).to_have_count(1)
+
+    page.context.set_offline(False)
+    page.get_by_test_id("offline-sync").click()
+    record = page.get_by_test_id("offline-record")
+    expect(record.get_by_test_id("offline-state")).to_have_text("被退回")
+    expect(record.get_by_test_id("offline-reasons")).to_contain_text("未提交，已在服务器保存为草稿")
+    expect(record.get_by_test_id("offline-reasons")).to_contain_text("隐患1：")
+    inspection = Inspection.objects.get()
+    assert inspection.status == Inspection.Status.DRAFT
+
+    # Completed on the phone and queued again: the same draft is submitted.
+    page.get_by_text("继续编辑").click()
+    expect(page.locator("[data-field='description'] [role=alert]")).not_to_have_count(0)
+    page.fill("[name='hazards-0-description']", "一楼安全出口被货物堵塞")
+    page.get_by_role("button", name="联网后提交").click()
+    expect(page.get_by_test_id("offline-record").get_by_test_id("offline-state")).to_have_text(
+        "已同步"
+    )
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.SUBMITTED
+    assert Inspection.objects.count() == 1 and Hazard.objects.count() == 1
+    assert Hazard.objects.get().description == "一楼安全出口被货物堵塞"
