@@ -5,6 +5,7 @@ reason next to it."""
 
 import datetime
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -213,6 +214,15 @@ def test_record_refused_by_the_server_stays_on_the_phone_with_its_reason(
     expect(page.locator("[name='hazards-0-description']")).to_have_value(
         "仓库内油漆桶堆放在配电箱下方"
     )
+
+    # Signing out asks first, and keeps the record.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="退出").click()
+    assert asked and asked[0].startswith("本机还有 1 条检查记录未同步到服务器"), asked
+    expect(page.get_by_test_id("offline-record")).to_have_count(1)
+    assert urlsplit(page.url).path == "/inspections/new/"
 
 
 def test_submission_queued_offline_stays_the_servers_decision(live_url, phone_page: Page):
