@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from inspections.models import Hazard, HazardPhoto, Inspection
 from tests import factories
@@ -56,6 +57,35 @@ READ_COPY = """async () => {
 }"""
 
 
+def wait_for_worker(page: Page) -> None:
+    """Until the service worker controls the page. A page whose navigation began while the
+    worker was still installing (the login form sent quickly) stays uncontrolled even after
+    the worker claims its clients: the next load is controlled, as the inspector's next visit."""
+    page.wait_for_function(
+        "async () => !!(await navigator.serviceWorker.ready).active", polling=200, timeout=30_000
+    )
+    if not page.evaluate(SW_READY):
+        page.reload()
+    page.wait_for_function(SW_READY, polling=200, timeout=15_000)
+
+
+def wait_until_kept(page: Page) -> None:
+    """Until the worker holds the unit list and the ledger the form page fetched. On a slow,
+    shared machine the first fetch can land while the worker is still starting: a second visit,
+    as the inspector's next one, fetches again."""
+    for attempt in range(2):
+        try:
+            page.wait_for_function(CACHED_UNITS, polling=200, timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt:
+                keys = page.evaluate(
+                    "async () => (await (await caches.open('anjian-pages')).keys()).map(r => r.url)"
+                )
+                raise AssertionError(f"not kept for offline use; kept: {keys}") from None
+            page.reload()
+
+
 def camera_jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (3200, 2400), (180, 40, 40)).save(buffer, format="JPEG", quality=90)
@@ -85,9 +115,9 @@ def test_inspection_captured_offline_syncs_once(live_url, phone_page: Page):
         name="兴华家具城", category=factories.category("furniture-market"), lead_department=fire
     )
     login(page, live_url, inspector.username)
-    page.wait_for_function(SW_READY)
+    wait_for_worker(page)
     page.goto(f"{live_url}/inspections/new/")
-    page.wait_for_function(CACHED_UNITS)
+    wait_until_kept(page)
 
     page.context.set_offline(True)
     page.reload()
@@ -181,9 +211,9 @@ def test_record_refused_by_the_server_stays_on_the_phone_with_its_reason(
         name="红星油漆店", category=factories.category("furniture-market"), lead_department=fire
     )
     login(page, live_url, inspector.username)
-    page.wait_for_function(SW_READY)
+    wait_for_worker(page)
     page.goto(f"{live_url}/inspections/new/")
-    page.wait_for_function(CACHED_UNITS)
+    wait_until_kept(page)
     page.context.set_offline(True)
     page.reload()
     choose_unit(page, "油漆", "红星油漆店")
@@ -216,6 +246,7 @@ def test_record_refused_by_the_server_stays_on_the_phone_with_its_reason(
     )
 
     # Signing out asks first, and keeps the record.
+    expect(page.get_by_test_id("offline-count")).to_have_text("未同步 1 条")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="菜单").click()
@@ -233,9 +264,9 @@ def test_submission_queued_offline_stays_the_servers_decision(live_url, phone_pa
         name="东方商场", category=factories.category("furniture-market"), lead_department=fire
     )
     login(page, live_url, inspector.username)
-    page.wait_for_function(SW_READY)
+    wait_for_worker(page)
     page.goto(f"{live_url}/inspections/new/")
-    page.wait_for_function(CACHED_UNITS)
+    wait_until_kept(page)
     page.context.set_offline(True)
     page.reload()
     choose_unit(page, "商场", "东方商场")
