@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET
 # fresh). Only GETs of these prefixes are stored; never the API, the admin, downloads or the
 # public verification page.
 OFFLINE_PAGES = ("/inspections/new/", "/inspections/unit-search/", "/hazards/", "/units/", "/")
+# Not a page but the data the inspection form searches without a network (views/offline.py).
+OFFLINE_DATA = ("/inspections/unit-search/mine/",)
 PRECACHE_STATIC = (
     "vendor/bootstrap/bootstrap.min.css",
     "css/anjian.css",
@@ -30,6 +32,8 @@ PRECACHE_STATIC = (
     "vendor/htmx/htmx.min.js",
     "js/anjian.js",
     "js/inspection_form.js",
+    "js/offline_store.js",
+    "js/offline_form.js",
     "pwa/icon-192.png",
 )
 
@@ -61,7 +65,12 @@ def manifest(request):
 def service_worker(request):
     assets = [static(path) for path in PRECACHE_STATIC]
     offline = reverse("pwa_offline")
-    config = {"assets": assets, "offline": offline, "pages": list(OFFLINE_PAGES)}
+    config = {
+        "assets": assets,
+        "offline": offline,
+        "pages": list(OFFLINE_PAGES),
+        "data": list(OFFLINE_DATA),
+    }
     # A new deploy (other hashed static names) is a new worker version, so old caches go.
     version = hashlib.sha256(json.dumps(config).encode()).hexdigest()[:12]
     body = render_to_string(

@@ -192,6 +192,7 @@ def save_photo(
     user,
     event: HazardEvent | None = None,
     prepared: PreparedPhoto | None = None,
+    client_uuid=None,
 ) -> HazardPhoto:
     """Validate, re-encode and store one photo of `hazard`. Raises ValidationError (Chinese).
 
@@ -202,7 +203,12 @@ def save_photo(
         raise ValueError(f"unknown photo kind {kind!r}")
     prepared = prepared or prepare_photo(upload)
     photo = HazardPhoto(
-        hazard=hazard, kind=kind, token=secrets.token_hex(16), uploaded_by=user, event=event
+        hazard=hazard,
+        kind=kind,
+        token=secrets.token_hex(16),
+        uploaded_by=user,
+        event=event,
+        client_uuid=client_uuid,
     )
     # upload_to builds the names from the token; the uploader's file name is never used.
     photo.image.save("photo.jpg", ContentFile(prepared.photo), save=False)

@@ -34,6 +34,9 @@ def test_service_worker_is_served_from_the_root_and_never_cached(client):
     assert response["Cache-Control"] == "no-cache"
     body = response.content.decode()
     assert '"/inspections/new/"' in body and '"/offline/"' in body
+    # The unit list the form searches offline is kept; so are the offline capture's scripts.
+    assert '"data": ["/inspections/unit-search/mine/"]' in body
+    assert "offline_store" in body and "offline_form" in body
     # Nothing of the API, the admin or the public verification page is ever kept.
     for prefix in ('"/api/', '"/admin/', '"/v/'):
         assert prefix not in body

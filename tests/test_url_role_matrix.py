@@ -107,6 +107,9 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
     "inspection_list":               Case(get=ALL, post=NOT_ALLOWED),
     "inspection_create":             Case(get=LOGGERS, post=LOGGERS),
     "inspection_unit_search":        Case(get=ALL, post=NOT_ALLOWED),
+    "inspection_offline_units":      Case(get=ALL, post=NOT_ALLOWED),
+    # The phone's offline sync: an empty POST is not a record (400) to whoever logs inspections.
+    "inspection_sync":               Case(get=NOT_ALLOWED, post="302 400 400 400 400 403 403 400"),
     "inspection_detail":             Case("inspection", get=SCOPED, post=SCOPED),
     "inspection_edit": (
         # A submitted inspection is no longer edited: back to its page.

@@ -141,6 +141,9 @@ class Inspection(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # Set by a database trigger on every write (units/changes.py); never by Python.
     change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
+    # Made by the phone that captured the record offline: a retried or doubled upload finds the
+    # record it already created instead of making a second one (views/offline.py).
+    client_uuid = models.UUIDField("本机记录标识", null=True, blank=True, editable=False)
 
     objects = InspectionQuerySet.as_manager()
 
@@ -148,6 +151,13 @@ class Inspection(models.Model):
         verbose_name = verbose_name_plural = "检查记录"
         ordering = ["-date", "-id"]
         constraints = [
+            # The offline sync's get-or-create (views/offline.py) relies on it; partial, so that
+            # SQLite adds it as an index instead of rebuilding the table.
+            models.UniqueConstraint(
+                fields=["client_uuid"],
+                condition=Q(client_uuid__isnull=False),
+                name="inspection_client_uuid_unique",
+            ),
             models.CheckConstraint(
                 name="inspection_status_valid", condition=Q(status__in=["draft", "submitted"])
             ),

@@ -285,6 +285,8 @@ class Hazard(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # Set by a database trigger on every write and on every new event (units/changes.py).
     change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
+    # See Inspection.client_uuid: the hazard as the phone captured it offline.
+    client_uuid = models.UUIDField("本机记录标识", null=True, blank=True, editable=False)
     # What visible_to() depends on, copied from the inspection (填报人, 检查部门) and the unit
     # (牵头部门, 属地) so that a scope is a filter on this table alone. Written only by
     # inspections/scope.py, on every write that changes a source (hazard created or moved,
@@ -328,6 +330,13 @@ class Hazard(models.Model):
         verbose_name = verbose_name_plural = "隐患"
         ordering = ["-found_on", "-id"]
         constraints = [
+            # The offline sync's get-or-create (views/offline.py) relies on it; partial, so that
+            # SQLite adds it as an index instead of rebuilding the table.
+            models.UniqueConstraint(
+                fields=["client_uuid"],
+                condition=Q(client_uuid__isnull=False),
+                name="hazard_client_uuid_unique",
+            ),
             models.CheckConstraint(
                 name="hazard_status_valid",
                 condition=Q(
@@ -685,10 +694,21 @@ class HazardPhoto(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # See Inspection.client_uuid: a photo uploaded twice from the phone is stored once.
+    client_uuid = models.UUIDField("本机记录标识", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患照片"
         ordering = ["created_at", "id"]
+        constraints = [
+            # The offline sync's get-or-create (views/offline.py) relies on it; partial, so that
+            # SQLite adds it as an index instead of rebuilding the table.
+            models.UniqueConstraint(
+                fields=["client_uuid"],
+                condition=Q(client_uuid__isnull=False),
+                name="hazardphoto_client_uuid_unique",
+            ),
+        ]
 
 
 class DeadlineExtension(models.Model):

@@ -150,11 +150,11 @@ def inspection_print(request: HttpRequest, pk: int) -> HttpResponse:
 # --- create / edit ---------------------------------------------------------------------------
 
 
-class _RolledBack(Exception):
+class RolledBack(Exception):
     """Raised inside the transaction to undo everything this POST wrote."""
 
 
-class _NoLongerDraft(Exception):
+class NoLongerDraft(Exception):
     """The draft this POST was built from has been submitted meanwhile (a second tab, a double
     tap on 提交): nothing of it may be written back."""
 
@@ -237,12 +237,12 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
         stored_photos: list[HazardPhoto] = []
         try:
             with transaction.atomic():
-                hazards = _save(form, formset, user, stored_photos, submitting=submitting)
-        except _NoLongerDraft:
+                hazards = save_record(form, formset, user, stored_photos, submitting=submitting)
+        except NoLongerDraft:
             discard_files(stored_photos)
             messages.warning(request, "检查记录已提交，不能再修改；后续变化请在各隐患页面办理。")
             return redirect("inspection_detail", pk=inspection.pk)
-        except _RolledBack:
+        except RolledBack:
             discard_files(stored_photos)
             # The rows are gone: show the form as a new one again.
             if creating:
@@ -272,7 +272,7 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
             messages.success(request, "草稿已保存，可继续填写后提交。")
             return redirect("inspection_edit", pk=inspection.pk)
     if submitting:
-        _put_completeness_errors(form, formset)
+        put_completeness_errors(form, formset)
     # Browsers never re-send a chosen file: say so rather than let the photos vanish silently.
     note = "，已选择的照片需要重新选择" if request.FILES else ""
     action = "提交" if submitting else "保存"
@@ -280,10 +280,13 @@ def _edit(request: HttpRequest, inspection: Inspection) -> HttpResponse:
     return _render_form(request, form, formset, inspection, status=200)
 
 
-def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list[Hazard] | None:
-    """Write the inspection, its hazards and photos; submit if asked. An incomplete record
+def save_record(
+    form, formset, user, stored_photos: list, *, submitting: bool
+) -> list[Hazard] | None:
+    """Write the inspection, its hazards and photos; submit if asked (the form and the offline
+    sync both save through here). An incomplete record
     stays a draft, photos included, and None says its submission was refused; other refusals
-    raise _RolledBack with the error put on the form."""
+    raise RolledBack with the error put on the form."""
     if form.instance.pk is not None:
         # Re-checked under the row lock: the draft was read before this transaction, and a
         # submission committed since then must not be overwritten by the stale form.
@@ -293,7 +296,7 @@ def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list
             .exists()
         )
         if not still_draft:
-            raise _NoLongerDraft
+            raise NoLongerDraft
     inspection = form.save()
     inspection.inspectors.set([user.pk, *(u.pk for u in form.cleaned_data["inspectors"])])
     unit = inspection.unit
@@ -335,11 +338,19 @@ def _save(form, formset, user, stored_photos: list, *, submitting: bool) -> list
             hazards = None
         except workflow.WorkflowError as error:
             form.add_error(None, str(error))
-            raise _RolledBack from None
+            raise RolledBack from None
     for hazard, prepared in pending_photos:
         for upload, photo in prepared:
             stored_photos.append(
-                save_photo(hazard=hazard, upload=upload, kind="before", user=user, prepared=photo)
+                save_photo(
+                    hazard=hazard,
+                    upload=upload,
+                    kind="before",
+                    user=user,
+                    prepared=photo,
+                    # Set by the offline sync (views/sync.py) on the uploads it builds.
+                    client_uuid=getattr(upload, "client_uuid", None),
+                )
             )
     return hazards
 
@@ -359,7 +370,7 @@ def _put_submission_errors(error: ValidationError, form, formset) -> None:
             form.add_error(key if key in form.fields else None, texts)
 
 
-def _put_completeness_errors(form, formset) -> None:
+def put_completeness_errors(form, formset) -> None:
     """On a POST refused for malformed fields, also list what submission would refuse, so the
     inspector corrects everything in one round; a field keeps only its first complaint."""
     kept = [

@@ -46,6 +46,7 @@
   }
 
   function choose(unit) {
+    form.anjianUnit = unit;
     unitInput.value = unit.id;
     search.value = unit.name;
     search.classList.remove("is-invalid");
@@ -93,7 +94,23 @@
     })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (data) { if (mine === latest) render(data.results); })
-      .catch(function () {});
+      .catch(function () { searchKept(q, mine); });
+  }
+
+  // Without a network: the units of the user's scope as the service worker kept them when the
+  // form was last opened online (views/offline.py), searched here as the server would.
+  function searchKept(q, mine) {
+    fetch(form.dataset.offlineUnitsUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) {
+        var upper = q.toUpperCase();
+        var found = data.results.filter(function (unit) {
+          return unit.name.indexOf(q) >= 0 || (unit.credit_code || "").indexOf(upper) >= 0 ||
+            (unit.address || "").indexOf(q) >= 0;
+        });
+        if (mine === latest) render(found.slice(0, 20));
+      })
+      .catch(function () { if (mine === latest) render([]); });
   }
 
   search.addEventListener("input", function () {
@@ -133,6 +150,8 @@
   });
 
   applyUnit();
+  // offline_form.js puts a record kept on the phone back into this form.
+  form.anjianChoose = choose;
 
   // A refused save lists every error at once; bring the first one to a phone's screen.
   var firstError = form.querySelector("[data-field] [role=alert]");

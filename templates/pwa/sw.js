@@ -1,6 +1,7 @@
 // 安检 service worker (served from /sw.js by anjian/pwa.py; scope: the whole site).
 // Static files: cache first (their names change with each deploy). The pages listed in
-// CONFIG.pages: network first, the last copy kept for use without a network. Anything else
+// CONFIG.pages: network first, the last copy kept for use without a network (and so the JSON
+// of CONFIG.data, the units the form searches offline). Anything else
 // goes to the network (a page shows the offline notice when there is none), and every non-GET
 // request goes to the network untouched. Signing out empties the page cache.
 "use strict";
@@ -53,8 +54,9 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     fetch(request).then((response) => {
       // Only a real page of a signed-in user is kept: no redirect to the login page, no download.
-      const html = (response.headers.get("Content-Type") || "").startsWith("text/html");
-      if (response.ok && !response.redirected && html) {
+      const type = response.headers.get("Content-Type") || "";
+      const data = CONFIG.data.includes(url.pathname) && type.startsWith("application/json");
+      if (response.ok && !response.redirected && (type.startsWith("text/html") || data)) {
         const copy = response.clone();
         caches.open(PAGES).then((cache) => cache.put(request, copy));
       }
