@@ -73,15 +73,17 @@ class InspectionQuerySet(models.QuerySet):
             .order_by()
             .values("inspection_id"),
         )
+        # Submitted or voided: a voided record stays readable (with who voided it and why).
+        shown = ~Q(status=Inspection.Status.DRAFT)
         if user.sees_everything:
             # Other people's drafts are private until submitted.
-            return self.filter(Q(status=Inspection.Status.SUBMITTED) | mine)
+            return self.filter(shown | mine)
         department = user.department
         if department is None:
             return self.filter(mine)
         units = InArray("unit_id", Unit.objects.visible_to(user).order_by().values("pk"))
         departmental = Q(department=department) | units
-        return self.filter(mine | (Q(status=Inspection.Status.SUBMITTED) & departmental))
+        return self.filter(mine | (shown & departmental))
 
 
 class Inspection(models.Model):
@@ -105,6 +107,9 @@ class Inspection(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已提交"
+        # 作废 (office only, with a reason): out of every count, its hazards voided with it.
+        # Filters on status=SUBMITTED (statistics, coverage, the API) leave it out as they stand.
+        VOID = "void", "已作废"
 
     unit = models.ForeignKey(
         Unit, verbose_name="被检查单位", on_delete=models.PROTECT, related_name="inspections"
@@ -140,6 +145,16 @@ class Inspection(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # Set by a database trigger on every write (units/changes.py); never by Python.
     change_seq = models.BigIntegerField("变更序号", default=0, editable=False)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     objects = InspectionQuerySet.as_manager()
 
@@ -148,7 +163,15 @@ class Inspection(models.Model):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(
-                name="inspection_status_valid", condition=Q(status__in=["draft", "submitted"])
+                name="inspection_status_valid",
+                condition=Q(status__in=["draft", "submitted", "void"]),
+            ),
+            # Voided exactly when it has who, when and why.
+            models.CheckConstraint(
+                name="inspection_void_has_reason",
+                condition=(Q(status="void") & Q(voided_at__isnull=False) & ~Q(void_reason=""))
+                | (~Q(status="void") & Q(voided_at__isnull=True)),
+                violation_error_message="作废须说明原因",
             ),
             models.CheckConstraint(
                 name="inspection_submitted_has_time",
@@ -171,3 +194,14 @@ class Inspection(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == self.Status.VOID
+
+    @property
+    def status_badge(self) -> str:
+        return {
+            self.Status.DRAFT: "text-bg-light border",
+            self.Status.SUBMITTED: "text-bg-success",
+        }.get(self.status, "text-bg-dark")

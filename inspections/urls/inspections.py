@@ -13,6 +13,7 @@ urlpatterns = [
     path("unit-search/", inspections.unit_search, name="inspection_unit_search"),
     path("<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
     path("<int:pk>/edit/", inspections.inspection_edit, name="inspection_edit"),
+    path("<int:pk>/void/", inspections.inspection_void, name="inspection_void"),
     path("<int:pk>/print/", inspections.inspection_print, name="inspection_print"),
     path("photos/<int:pk>/", inspections.hazard_photo, name="hazard_photo"),
     path("photos/<int:pk>/thumb/", inspections.hazard_photo_thumb, name="hazard_photo_thumb"),
