@@ -110,6 +110,18 @@ class User(AbstractUser):
     phone = models.CharField("电话", max_length=30, blank=True, validators=[validate_phone])
     # Set when someone else (the admin) chose the password: the next login must change it.
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    # The last deactivation (停用): who, when and why, set by the admin's user form, which refuses
+    # to untick 有效 without a reason; cleared on reactivation (the audit keeps every one).
+    deactivated_at = models.DateTimeField("停用时间", null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        "self",
+        verbose_name="停用人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deactivation_reason = models.TextField("停用原因", blank=True)
 
     objects = UserManager()
 
