@@ -14,9 +14,11 @@ class Campaign(models.Model):
     name = models.CharField("名称", max_length=100)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
-    categories = models.ManyToManyField(Category, verbose_name="目标行业/场所", blank=True)
+    categories = models.ManyToManyField(
+        Category, verbose_name="目标行业/场所", blank=True, through="CampaignCategory"
+    )
     areas = models.ManyToManyField(
-        Area, verbose_name="目标街道", blank=True, help_text="不选表示全区"
+        Area, verbose_name="目标街道", blank=True, help_text="不选表示全区", through="CampaignArea"
     )
     description = models.TextField("工作要求", blank=True)
     created_by = models.ForeignKey(
@@ -118,7 +120,10 @@ class Inspection(models.Model):
         Department, verbose_name="检查部门", on_delete=models.PROTECT, related_name="inspections"
     )
     inspectors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name="检查人员", related_name="inspections"
+        settings.AUTH_USER_MODEL,
+        verbose_name="检查人员",
+        related_name="inspections",
+        through="InspectionInspector",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -205,3 +210,37 @@ class Inspection(models.Model):
             self.Status.DRAFT: "text-bg-light border",
             self.Status.SUBMITTED: "text-bg-success",
         }.get(self.status, "text-bg-dark")
+
+
+# The many-to-many links above, as explicit models on the tables Django had created for them:
+# each link added or removed is recorded by the audit's triggers (audit/tracking.py), which
+# PostgreSQL cannot install on an implicit through table.
+
+
+class CampaignCategory(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, verbose_name="目标行业/场所", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "inspections_campaign_categories"
+        unique_together = [("campaign", "category")]
+
+
+class CampaignArea(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
+    area = models.ForeignKey(Area, verbose_name="目标街道", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "inspections_campaign_areas"
+        unique_together = [("campaign", "area")]
+
+
+class InspectionInspector(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="检查人员", on_delete=models.CASCADE
+    )
+
+    class Meta:
+        db_table = "inspections_inspection_inspectors"
+        unique_together = [("inspection", "user")]
