@@ -19,7 +19,7 @@ pytestmark = [
 ]
 
 
-def test_a_change_made_by_a_task_on_a_worker_carries_the_tasks_name(worker, login, office):
+def test_a_change_made_by_a_task_on_a_worker_carries_the_tasks_name(worker, login, office):  # noqa: F811
     fire = factories.department("消防")
     inspector = factories.user("insp_task", "inspector", fire, name="检查员")
     unit = factories.unit(category=factories.category("furniture-market"), lead_department=fire)
