@@ -186,7 +186,7 @@ def test_admin_voids_and_a_draft_is_not_voided(login, admin_user, inspector_a, u
     assert not Inspection.objects.filter(status="void").exclude(pk=hazard.inspection_id).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_voiding_is_all_or_nothing(office, inspector_a, unit_of_a):
     """A hazard that cannot be written (here: a trigger refuses its update, as a failing disk or
     a constraint would) leaves the inspection and every other hazard as they were."""
