@@ -5,7 +5,7 @@ Read-only pages: nothing here (nor in the admin) edits or deletes a record of th
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 
@@ -134,6 +134,8 @@ def change_list(request):
     """The change history, newest first, one keyset page at a time (audit/trail.py): a fixed
     number of queries and index ranges whatever the size of the trail."""
     _require_auditor(request)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     filterset = AuditEventFilter(request.GET or None, queryset=AuditEvent.no_objects.all())
     if not filterset.is_bound:
         filters = trail.Filters()
