@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils import timezone
 
 from anjian.forms import StyledFormMixin
 
@@ -32,3 +34,38 @@ class AdminPasswordChangeForm(AdminSetPasswordMixin, auth_forms.AdminPasswordCha
 
 class AdminUserCreationForm(AdminSetPasswordMixin, auth_forms.AdminUserCreationForm):
     pass
+
+
+class AdminUserChangeForm(auth_forms.UserChangeForm):
+    """The admin's user form: unticking 有效 (deactivating) needs a reason, kept with who and when
+    on the user (and in the audit); ticking it again clears them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "deactivation_reason" in self.fields:
+            self.fields["deactivation_reason"].widget = forms.Textarea(attrs={"rows": 2})
+            self.fields["deactivation_reason"].help_text = "取消“有效”（停用该用户）时必填"
+
+    @property
+    def deactivating(self) -> bool:
+        was_active = self.instance.pk is None or self.initial.get("is_active", True)
+        return was_active and not self.cleaned_data.get("is_active", True)
+
+    def clean(self):
+        cleaned = super().clean()
+        reason = (cleaned.get("deactivation_reason") or "").strip()
+        cleaned["deactivation_reason"] = reason
+        if self.deactivating and len(reason) < 2:
+            self.add_error("deactivation_reason", "停用用户须填写停用原因")
+        return cleaned
+
+    def stamp(self, by) -> None:
+        """Called by the admin with the signed-in user before saving."""
+        user = self.instance
+        if self.deactivating:
+            user.deactivated_at = timezone.now()
+            user.deactivated_by = by
+        elif user.is_active:
+            user.deactivated_at = None
+            user.deactivated_by = None
+            user.deactivation_reason = ""

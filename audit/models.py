@@ -2,6 +2,8 @@
 import records. All three are append-only: PostgreSQL refuses UPDATE and DELETE on their tables
 (pgtrigger.Protect), the admin shows them read-only and no page changes them."""
 
+import zlib
+
 import pghistory
 import pgtrigger
 from django.apps import apps
@@ -9,9 +11,19 @@ from django.conf import settings
 from django.db import models
 from pghistory.models import Events
 
-from .tracking import TRACKED, event_model_name
+from .tracking import TRACKED, TRACKED_LINKS, event_model_name, link_event_model_name
 
 APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+def _page_indexes(name: str, owner_field: str) -> list[models.Index]:
+    """What the /audit/ change list reads (audit/trail.py): the newest rows below a cursor,
+    of everything or of one object, as backward index ranges — never the whole table."""
+    tag = f"{zlib.crc32(name.encode()):08x}"
+    return [
+        models.Index(fields=["pgh_created_at", "pgh_id"], name=f"audit_{tag}_time"),
+        models.Index(fields=[owner_field, "pgh_created_at", "pgh_id"], name=f"audit_{tag}_obj"),
+    ]
 
 
 def _create_event_models() -> dict[str, type[models.Model]]:
@@ -32,7 +44,10 @@ def _create_event_models() -> dict[str, type[models.Model]]:
             model_name=name,
             app_label="audit",
             abstract=False,
-            meta={"verbose_name": f"{model._meta.verbose_name}变更记录"},
+            meta={
+                "verbose_name": f"{model._meta.verbose_name}变更记录",
+                "indexes": _page_indexes(name, "pgh_obj"),
+            },
         )
         if tracked.no_delete:
             condition = None
@@ -47,6 +62,34 @@ def _create_event_models() -> dict[str, type[models.Model]]:
 
 
 EVENT_MODELS = _create_event_models()
+
+
+def _create_link_event_models() -> dict[str, type[models.Model]]:
+    created = {}
+    for link in TRACKED_LINKS:
+        owner = apps.get_registered_model(link.app_label, link.model_name)
+        m2m = owner._meta.get_field(link.field)
+        through = m2m.remote_field.through
+        name = link_event_model_name(link)
+        created[name] = pghistory.create_event_model(
+            through,
+            pghistory.InsertEvent(),
+            pghistory.DeleteEvent(),
+            # The through row is gone once unlinked: the event names the two ends instead.
+            obj_field=None,
+            append_only=True,
+            model_name=name,
+            app_label="audit",
+            abstract=False,
+            meta={
+                "verbose_name": f"{owner._meta.verbose_name}{m2m.verbose_name}变更记录",
+                "indexes": _page_indexes(name, m2m.m2m_field_name()),
+            },
+        )
+    return created
+
+
+LINK_EVENT_MODELS = _create_link_event_models()
 
 
 class AuditEvent(Events):

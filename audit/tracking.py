@@ -55,6 +55,9 @@ TRACKED: list[Tracked] = [
             "is_superuser",
             "must_change_password",
             "unit",
+            "deactivated_at",
+            "deactivated_by",
+            "deactivation_reason",
         ],
         no_delete=True,
     ),
@@ -76,6 +79,35 @@ TRACKED: list[Tracked] = [
     Tracked("units.ActivationCode", no_delete=True),
     Tracked("inspections.HazardAttachment", no_delete=True),
 ]
+
+
+@dataclass(frozen=True)
+class TrackedLink:
+    """A many-to-many field of a tracked model: each link added or removed is an event of its
+    own (the through table's insert/delete), shown in the owning object's history."""
+
+    model: str  # the owner, "app_label.ModelName"
+    field: str
+
+    @property
+    def app_label(self) -> str:
+        return self.model.split(".")[0]
+
+    @property
+    def model_name(self) -> str:
+        return self.model.split(".")[1]
+
+
+TRACKED_LINKS: list[TrackedLink] = [
+    TrackedLink("inspections.Inspection", "inspectors"),
+    TrackedLink("inspections.Campaign", "categories"),
+    TrackedLink("inspections.Campaign", "areas"),
+    TrackedLink("inspections.EnforcementAction", "hazards"),
+]
+
+
+def link_event_model_name(link: TrackedLink) -> str:
+    return f"{link.model_name}{link.field.title()}History"
 
 
 def event_model_name(tracked: Tracked) -> str:

@@ -1066,6 +1066,52 @@ def void(*, hazard_id: int, actor, version: int, reason: str) -> Hazard:
     return hazard
 
 
+# Hazards a voided inspection leaves as they are: already out of every count.
+NOT_VOIDED_WITH_INSPECTION = (S.DRAFT, S.REJECTED, S.MERGED, S.VOID)
+
+
+@transaction.atomic
+def void_inspection(*, inspection_id: int, actor, reason: str) -> list[Hazard]:
+    """作废 a submitted inspection (office only): the record stays, with who, when and why,
+    and leaves every count; each of its hazards is voided with the same reason, each with its
+    own 作废 event, in the same transaction — all or none.
+
+    A hazard already 已销号 is voided too: the closure stays in its event log, but a record
+    entered in error (a duplicate, the wrong unit) must not keep counting as a hazard found
+    and rectified. Hazards already out of the counts (不予认定, 已合并, 作废) are left alone."""
+    inspection = Inspection.objects.select_for_update(of=("self",)).get(pk=inspection_id)
+    if not Inspection.objects.visible_to(actor).filter(pk=inspection.pk).exists():
+        raise NotAllowed("您无权处理该检查记录")
+    if not permissions.is_office_role(actor):
+        raise NotAllowed("只有安委办和管理员可以作废检查记录")
+    if inspection.status == Inspection.Status.VOID:
+        raise StaleHazard("该检查记录已作废")
+    if inspection.status != Inspection.Status.SUBMITTED:
+        raise Invalid("草稿尚未提交，不能作废")
+    reason = _required(reason, "请填写作废原因")
+    hazards = list(
+        inspection.hazards.select_for_update(of=("self",))
+        .exclude(status__in=NOT_VOIDED_WITH_INSPECTION)
+        .order_by("pk")
+    )
+    for hazard in hazards:
+        from_status, hazard.status = hazard.status, S.VOID
+        _record(
+            hazard,
+            actor=actor,
+            action=A.VOID,
+            from_status=from_status,
+            note=f"检查记录作废：{reason}",
+            data={"inspection_voided": inspection.pk},
+        )
+    inspection.status = Inspection.Status.VOID
+    inspection.voided_at = timezone.now()
+    inspection.voided_by = actor
+    inspection.void_reason = reason
+    inspection.save(update_fields=["status", "voided_at", "voided_by", "void_reason", "updated_at"])
+    return hazards
+
+
 # --- deadlines -------------------------------------------------------------------------------
 
 

@@ -118,6 +118,7 @@ MATRIX: dict[str, Case | tuple[Case, ...]] = {
         Case("draft_inspection", get="302 200 404 404 404 403 403 404", post="302 200 404 404 404 403 403 404"),
     ),
     "inspection_print":              Case("inspection", get=SCOPED, post=SCOPED),
+    "inspection_void":               Case("inspection", get=NOT_ALLOWED, post="302 403 403 403 400 403 403 400"),
     "hazard_photo":                  Case("photo", get=SCOPED, post=NOT_ALLOWED),
     "hazard_photo_thumb":            Case("photo", get=SCOPED, post=NOT_ALLOWED),
     "hazard_detail":                 Case("hazard", get=SCOPED, post=SCOPED),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from accounts.forms import AdminPasswordChangeForm, AdminUserChangeForm, AdminUserCreationForm
 
 from .models import Area, Category, Department, Unit, User
 
@@ -18,6 +18,7 @@ class NoDeleteMixin:
 class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     # A password set here must be changed by its owner at the next login (accounts/).
     add_form = AdminUserCreationForm
+    form = AdminUserChangeForm
     change_password_form = AdminPasswordChangeForm
     list_display = ("username", "name", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
@@ -30,10 +31,17 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
             "安检",
             {"fields": ("name", "role", "department", "unit", "phone", "must_change_password")},
         ),
+        ("停用", {"fields": ("deactivation_reason", "deactivated_at", "deactivated_by")}),
     )
+    readonly_fields = ("deactivated_at", "deactivated_by")
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("安检", {"fields": ("name", "role", "department")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            form.stamp(request.user)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Area)

@@ -122,6 +122,18 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="accounts",
     )
+    # The last deactivation (停用): who, when and why, set by the admin's user form, which refuses
+    # to untick 有效 without a reason; cleared on reactivation (the audit keeps every one).
+    deactivated_at = models.DateTimeField("停用时间", null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        "self",
+        verbose_name="停用人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deactivation_reason = models.TextField("停用原因", blank=True)
 
     objects = UserManager()
 

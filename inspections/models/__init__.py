@@ -1,9 +1,9 @@
 from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
-from .campaigns import Campaign, Inspection
+from .campaigns import Campaign, CampaignArea, CampaignCategory, Inspection, InspectionInspector
 from .documents import Document, DocumentPrefix
 from .duty import DutyShift
-from .enforcement import Accident, EnforcementAction
+from .enforcement import Accident, EnforcementAction, EnforcementActionHazard
 from .exports import ExportJob
 from .hazards import (
     DeadlineExtension,
@@ -19,6 +19,10 @@ from .notifications import MutedKind, Notification, Reminder, ReminderRun
 from .vetoes import VetoEntry
 
 __all__ = [
+    "CampaignArea",
+    "CampaignCategory",
+    "EnforcementActionHazard",
+    "InspectionInspector",
     "Accident",
     "Bulletin",
     "BulletinAdjustment",

@@ -14,9 +14,11 @@ class Campaign(models.Model):
     name = models.CharField("名称", max_length=100)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
-    categories = models.ManyToManyField(Category, verbose_name="目标行业/场所", blank=True)
+    categories = models.ManyToManyField(
+        Category, verbose_name="目标行业/场所", blank=True, through="CampaignCategory"
+    )
     areas = models.ManyToManyField(
-        Area, verbose_name="目标街道", blank=True, help_text="不选表示全区"
+        Area, verbose_name="目标街道", blank=True, help_text="不选表示全区", through="CampaignArea"
     )
     description = models.TextField("工作要求", blank=True)
     created_by = models.ForeignKey(
@@ -74,15 +76,17 @@ class InspectionQuerySet(models.QuerySet):
             .order_by()
             .values("inspection_id"),
         )
+        # Submitted or voided: a voided record stays readable (with who voided it and why).
+        shown = ~Q(status=Inspection.Status.DRAFT)
         if user.sees_everything:
             # Other people's drafts are private until submitted.
-            return self.filter(Q(status=Inspection.Status.SUBMITTED) | mine)
+            return self.filter(shown | mine)
         department = user.department
         if department is None:
             return self.filter(mine)
         units = InArray("unit_id", Unit.objects.visible_to(user).order_by().values("pk"))
         departmental = Q(department=department) | units
-        return self.filter(mine | (Q(status=Inspection.Status.SUBMITTED) & departmental))
+        return self.filter(mine | (shown & departmental))
 
 
 class Inspection(models.Model):
@@ -106,6 +110,9 @@ class Inspection(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已提交"
+        # 作废 (office only, with a reason): out of every count, its hazards voided with it.
+        # Filters on status=SUBMITTED (statistics, coverage, the API) leave it out as they stand.
+        VOID = "void", "已作废"
 
     unit = models.ForeignKey(
         Unit, verbose_name="被检查单位", on_delete=models.PROTECT, related_name="inspections"
@@ -114,7 +121,10 @@ class Inspection(models.Model):
         Department, verbose_name="检查部门", on_delete=models.PROTECT, related_name="inspections"
     )
     inspectors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name="检查人员", related_name="inspections"
+        settings.AUTH_USER_MODEL,
+        verbose_name="检查人员",
+        related_name="inspections",
+        through="InspectionInspector",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -144,6 +154,16 @@ class Inspection(models.Model):
     # Made by the phone that captured the record offline: a retried or doubled upload finds the
     # record it already created instead of making a second one (views/offline.py).
     client_uuid = models.UUIDField("本机记录标识", null=True, blank=True, editable=False)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField("作废原因", blank=True)
 
     objects = InspectionQuerySet.as_manager()
 
@@ -159,7 +179,15 @@ class Inspection(models.Model):
                 name="inspection_client_uuid_unique",
             ),
             models.CheckConstraint(
-                name="inspection_status_valid", condition=Q(status__in=["draft", "submitted"])
+                name="inspection_status_valid",
+                condition=Q(status__in=["draft", "submitted", "void"]),
+            ),
+            # Voided exactly when it has who, when and why.
+            models.CheckConstraint(
+                name="inspection_void_has_reason",
+                condition=(Q(status="void") & Q(voided_at__isnull=False) & ~Q(void_reason=""))
+                | (~Q(status="void") & Q(voided_at__isnull=True)),
+                violation_error_message="作废须说明原因",
             ),
             models.CheckConstraint(
                 name="inspection_submitted_has_time",
@@ -182,3 +210,48 @@ class Inspection(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == self.Status.VOID
+
+    @property
+    def status_badge(self) -> str:
+        return {
+            self.Status.DRAFT: "text-bg-light border",
+            self.Status.SUBMITTED: "text-bg-success",
+        }.get(self.status, "text-bg-dark")
+
+
+# The many-to-many links above, as explicit models on the tables Django had created for them:
+# each link added or removed is recorded by the audit's triggers (audit/tracking.py), which
+# PostgreSQL cannot install on an implicit through table.
+
+
+class CampaignCategory(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, verbose_name="目标行业/场所", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "inspections_campaign_categories"
+        unique_together = [("campaign", "category")]
+
+
+class CampaignArea(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
+    area = models.ForeignKey(Area, verbose_name="目标街道", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "inspections_campaign_areas"
+        unique_together = [("campaign", "area")]
+
+
+class InspectionInspector(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="检查人员", on_delete=models.CASCADE
+    )
+
+    class Meta:
+        db_table = "inspections_inspection_inspectors"
+        unique_together = [("inspection", "user")]

@@ -50,6 +50,7 @@ class EnforcementAction(models.Model):
         verbose_name="相关隐患",
         blank=True,
         related_name="enforcement_actions",
+        through="EnforcementActionHazard",
     )
     note = models.TextField("说明", blank=True)
     created_by = models.ForeignKey(
@@ -100,6 +101,19 @@ class EnforcementAction(models.Model):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+
+class EnforcementActionHazard(models.Model):
+    """EnforcementAction.hazards as an explicit model (audited links; see campaigns.py)."""
+
+    enforcementaction = models.ForeignKey(EnforcementAction, on_delete=models.CASCADE)
+    hazard = models.ForeignKey(
+        "inspections.Hazard", verbose_name="相关隐患", on_delete=models.CASCADE
+    )
+
+    class Meta:
+        db_table = "inspections_enforcementaction_hazards"
+        unique_together = [("enforcementaction", "hazard")]
 
 
 class AccidentQuerySet(models.QuerySet):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("sync/", offline.inspection_sync, name="inspection_sync"),
     path("<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
     path("<int:pk>/edit/", inspections.inspection_edit, name="inspection_edit"),
+    path("<int:pk>/void/", inspections.inspection_void, name="inspection_void"),
     path("<int:pk>/print/", inspections.inspection_print, name="inspection_print"),
     path("photos/<int:pk>/", inspections.hazard_photo, name="hazard_photo"),
     path("attachments/<int:pk>/", inspections.hazard_attachment, name="hazard_attachment"),

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from anjian.lists import FilteredListView
 from units.models import Unit
@@ -25,6 +25,7 @@ from ..forms_inspections import (
     hazard_formset_class,
     may_log_inspections,
 )
+from ..forms_registry import VoidForm
 from ..models import Document, Hazard, HazardAttachment, HazardPhoto, Inspection
 from ..photos import discard_files, save_photo
 
@@ -121,9 +122,15 @@ def _record_context(request: HttpRequest, inspection: Inspection) -> dict:
     }
 
 
-def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_detail(
+    request: HttpRequest, pk: int, *, void_form=None, status: int = 200
+) -> HttpResponse:
     inspection = get_inspection_for_user(request, pk)
     context = _record_context(request, inspection)
+    context["can_void"] = (
+        request.user.is_office and inspection.status == Inspection.Status.SUBMITTED
+    )
+    context["void_form"] = void_form or VoidForm()
     context.update(
         documents_section(
             request, Document.objects.visible_to(request.user).filter(inspection=inspection)
@@ -137,7 +144,31 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         None,
     )
-    return render(request, "inspections/inspection_detail.html", context)
+    return render(request, "inspections/inspection_detail.html", context, status=status)
+
+
+@require_POST
+def inspection_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """作废 with a reason (office and admin): a submitted inspection is never deleted; it and
+    its hazards leave the counts (workflow.void_inspection)."""
+    if not request.user.is_office:
+        raise PermissionDenied("只有安委办和管理员可以作废检查记录")
+    inspection = get_inspection_for_user(request, pk)
+    form = VoidForm(request.POST)
+    if inspection.is_void:
+        messages.info(request, "该检查记录已作废")
+        return redirect("inspection_detail", pk=inspection.pk)
+    if not form.is_valid():
+        return inspection_detail(request, pk, void_form=form, status=400)
+    try:
+        hazards = workflow.void_inspection(
+            inspection_id=inspection.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except workflow.WorkflowError as error:
+        form.add_error("reason", str(error))
+        return inspection_detail(request, pk, void_form=form, status=400)
+    messages.success(request, f"已作废该检查记录及其 {len(hazards)} 条隐患")
+    return redirect("inspection_detail", pk=inspection.pk)
 
 
 def inspection_print(request: HttpRequest, pk: int) -> HttpResponse:
