@@ -1,6 +1,7 @@
 from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, Inspection
+from .counts import HazardCount
 from .documents import Document, DocumentPrefix
 from .duty import DutyShift
 from .enforcement import Accident, EnforcementAction
@@ -32,6 +33,7 @@ __all__ = [
     "EnforcementAction",
     "ExportJob",
     "Hazard",
+    "HazardCount",
     "HazardEvent",
     "HazardPhoto",
     "ImportJob",

@@ -47,6 +47,28 @@ class YearSequence(models.Model):
         return range(first, seq.last + 1)
 
 
+def hazard_scope_q(user, *, drafts: bool = True) -> Q:
+    """The condition behind `Hazard.objects.visible_to()`, for a signed-in user. It names only
+    columns that `HazardCount` has under the same names, so the maintained counts apply the
+    very same rule (`HazardCount.objects.visible_to`)."""
+    own = Q(scope_owner=user)
+    submitted = ~Q(status=Hazard.Status.DRAFT)
+    if user.sees_everything:
+        return (submitted | own) if drafts else submitted
+    department = user.department
+    if department is None:
+        return own if drafts else (submitted & own)
+    departmental = (
+        Q(lead_department=department)
+        | Q(handling_department=department)
+        | Q(scope_inspection_department=department)
+        | unit_scope_q(department, "scope_unit_department_id", "scope_unit_area_id")
+    )
+    if drafts:
+        return own | (submitted & departmental)
+    return submitted & (own | departmental)
+
+
 class HazardQuerySet(models.QuerySet):
     def visible_to(self, user, *, drafts: bool = True) -> "HazardQuerySet":
         """The one place that decides which hazards a user may see: the inspection's 填报人
@@ -59,22 +81,7 @@ class HazardQuerySet(models.QuerySet):
         needed for the draft rule, and the office's scope is one index condition."""
         if not user.is_authenticated:
             return self.none()
-        own = Q(scope_owner=user)
-        submitted = ~Q(status=Hazard.Status.DRAFT)
-        if user.sees_everything:
-            return self.filter(submitted | own) if drafts else self.filter(submitted)
-        department = user.department
-        if department is None:
-            return self.filter(own) if drafts else self.filter(submitted & own)
-        departmental = (
-            Q(lead_department=department)
-            | Q(handling_department=department)
-            | Q(scope_inspection_department=department)
-            | unit_scope_q(department, "scope_unit_department_id", "scope_unit_area_id")
-        )
-        if drafts:
-            return self.filter(own | (submitted & departmental))
-        return self.filter(submitted & (own | departmental))
+        return self.filter(hazard_scope_q(user, drafts=drafts))
 
     def bulk_create(self, objs, *args, **kwargs):
         from ..scope import fill_hazard_scope

@@ -8,7 +8,7 @@ import functools
 import operator
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,16 @@ from .. import queues
 from ..filters import ledger_base_queryset
 from ..forms_inspections import InspectionFilter, may_log_inspections
 from ..ledger_import.views import PENDING as HAZARD_IMPORT
-from ..models import Bulletin, DeadlineExtension, Hazard, HazardEvent, Inspection, overdue_q
+from ..models import (
+    Bulletin,
+    DeadlineExtension,
+    Hazard,
+    HazardCount,
+    HazardEvent,
+    Inspection,
+    overdue_q,
+)
+from ..models.counts import CountOf, counts_maintained
 from ..workdays import years_to_enter
 from .duty import PENDING as DUTY_IMPORT
 from .duty import today_card
@@ -82,14 +91,36 @@ def ledger_home_card(user) -> dict | None:
     # Every role gets its own scope's figures: an inspector sees what their department must
     # chase today, the office and leaders the whole district.
     today = timezone.localdate()
-    # COUNT(status), not COUNT(id): every column read is in hazard_status_counts_idx, so the
-    # four counts are one index-only scan of the scope's hazards.
-    counts = ledger_base_queryset(user).aggregate(
-        open=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES)),
-        overdue=Count("status", filter=overdue_q(today)),
-        awaiting=Count("status", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
-        major=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)),
-    )
+    base = ledger_base_queryset(user)
+    if counts_maintained(base.db):
+        # The maintained counts (a few hundred rows, see models/counts.py) for the three
+        # figures that depend on status and level only; overdue through its partial indexes.
+        rows = list(
+            HazardCount.objects.visible_to(user)
+            .order_by()
+            .values_list("status", "level")
+            .annotate(
+                total=Sum("n"), overdue=CountOf(base.filter(overdue_q(today)).values("status"))
+            )
+        )
+        counts = {"open": 0, "awaiting": 0, "major": 0, "overdue": rows[0][3] if rows else 0}
+        for status, level, total, _ in rows:
+            if status in Hazard.OPEN_STATUSES:
+                counts["open"] += total
+                if level == Hazard.Level.MAJOR:
+                    counts["major"] += total
+            if status == Hazard.Status.AWAITING_VERIFICATION:
+                counts["awaiting"] += total
+    else:
+        # COUNT(status), not COUNT(id): every column read is in hazard_status_counts_idx.
+        counts = base.aggregate(
+            open=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES)),
+            overdue=Count("status", filter=overdue_q(today)),
+            awaiting=Count("status", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
+            major=Count(
+                "status", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)
+            ),
+        )
     url = reverse("hazard_list")
     items = [
         ("在办隐患", counts["open"], f"{url}?status=open", "primary"),

@@ -1,7 +1,8 @@
 """The hazard ledger (台账): the office's daily list, its xlsx export and the export jobs."""
 
 from django.conf import settings
-from django.db.models import Count
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,10 +23,21 @@ from ..filters import (
     ledger_order,
     ledger_queryset,
 )
-from ..models import ExportJob, Hazard, overdue_q
+from ..models import ExportJob, Hazard, HazardCount, overdue_q
+from ..models.counts import counts_maintained
 
 # Statuses shown as counts above the table, in lifecycle order.
 COUNTED_STATUSES = [s for s in Hazard.Status if s != Hazard.Status.DRAFT]
+# Ledger filters that are columns of HazardCount (filter name → its column there).
+COUNTED_FILTERS = {
+    "level": "level",
+    "type": "hazard_type",
+    "department": "lead_department",
+    "area": "scope_unit_area",
+}
+# A filtered ledger is counted up to here; beyond it the page says "超过 10,000 条" (exact
+# counts of a large filtered set would be a scan of it on every page view).
+COUNT_CAP = 10_000
 
 
 class HazardListView(FilteredListView):
@@ -42,28 +54,63 @@ class HazardListView(FilteredListView):
         return ledger_order(self.filtered_queryset(), self.current_sort())
 
     def counts(self) -> tuple[dict[str, int], int]:
-        """Per-status counts and the overdue count over every filter except status: one
-        GROUP BY over the scope (it used to be three scans of it — these two and the
-        paginator's COUNT, which `known_count` now derives from them)."""
+        """Per-status counts and the overdue count over every filter except status.
+
+        Without filters, or with only those `HazardCount` keeps (level, type, 首办部门, 街道),
+        the per-status figures are sums of the maintained counts (a few hundred rows, exact)
+        and the overdue figure one COUNT through the partial indexes of `overdue_q`. Any other
+        filter (a keyword, dates, …) is counted over at most COUNT_CAP + 1 matching rows: a
+        larger result shows "超过 10,000 条" and no per-status figures (`self.capped`)."""
         if not hasattr(self, "_counts"):
+            self.capped = False
+            today = timezone.localdate()
             base = self.filterset.queryset_without("status")
-            rows = (
-                base.order_by()
-                .values("status")
-                # COUNT(status), not COUNT(id): the id is not in hazard_status_counts_idx, and
-                # needing it would make the scan read the table.
-                .annotate(
-                    n=Count("status"),
-                    overdue=Count("status", filter=overdue_q(timezone.localdate())),
-                )
-                .values_list("status", "n", "overdue")
-            )
-            by_status, overdue = {}, 0
-            for status, n, late in rows:
-                by_status[status] = n
-                overdue += late
+            kept = self.counter_filters()
+            if kept is not None:
+                counts = HazardCount.objects.visible_to(self.request.user).filter(**kept)
+                by_status, overdue = counts.by_status_and(base.filter(overdue_q(today)))
+            else:
+                by_status, overdue = self.capped_counts(base, today)
             self._counts = by_status, overdue
         return self._counts
+
+    def counter_filters(self) -> dict | None:
+        """The bound filters as `HazardCount` conditions, or None when one of them is not a
+        column of it (then the hazards themselves must be counted)."""
+        if not counts_maintained(self.filterset.queryset.db):
+            return None
+        if not self.filterset.is_bound:
+            return {}
+        self.filterset.form.is_valid()
+        kept = {}
+        for name, value in self.filterset.form.cleaned_data.items():
+            if name == "status" or value in (None, ""):
+                continue
+            if name not in COUNTED_FILTERS:
+                return None
+            kept[COUNTED_FILTERS[name]] = value
+        return kept
+
+    def capped_counts(self, base, today) -> tuple[dict[str, int], int]:
+        # One statement: the GROUP BY reads at most COUNT_CAP + 1 rows of the filtered set.
+        rows = (
+            base.order_by()
+            .annotate(late=ExpressionWrapper(overdue_q(today), output_field=BooleanField()))
+            .values_list("status", "late")[: COUNT_CAP + 1]
+        )
+        inner, params = rows.query.sql_with_params()
+        with connections[base.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT t.status, COUNT(*), COUNT(*) FILTER (WHERE t.late)"
+                f" FROM ({inner}) t (status, late) GROUP BY t.status",
+                params,
+            )
+            found = cursor.fetchall()
+        by_status = {status: n for status, n, _ in found}
+        overdue = sum(late for _, _, late in found)
+        if sum(by_status.values()) > COUNT_CAP:
+            self.capped = True
+        return by_status, overdue
 
     def known_count(self) -> int | None:
         """The ledger's total as the status filter selects it from `counts()`."""
@@ -72,6 +119,8 @@ class HazardListView(FilteredListView):
         if self.filterset.is_bound:
             self.filterset.form.is_valid()  # an invalid status is left out, as `qs` does
             value = self.filterset.form.cleaned_data.get("status")
+        if self.capped:
+            return COUNT_CAP + 1  # pages up to the cap; the template says "超过 …"
         if not value:
             return sum(by_status.values())
         if value == OVERDUE:
@@ -91,6 +140,8 @@ class HazardListView(FilteredListView):
         current = self.request.GET.get("status", "")
 
         def item(value: str, label: str, count: int, badge: str) -> dict:
+            if self.capped:
+                count = None  # counted over the first rows only: no figure rather than a wrong one
             link = query.copy()
             link["status"] = value
             return {
@@ -132,6 +183,8 @@ class HazardListView(FilteredListView):
             queue=queue,
             queue_clear_querystring=without_queue.urlencode(),
             status_counts=self.status_counts(),
+            count_capped=self.capped,
+            count_cap=COUNT_CAP,
             export_querystring=query.urlencode(),
             advanced_open=any(
                 self.request.GET.get(name)
