@@ -21,7 +21,7 @@ from django.db.models import Subquery, Sum
 
 from units.models import Area, Department, User
 
-from .hazards import hazard_scope_q
+from .hazards import hazard_scope_q, overdue_parts
 
 # The key columns, in the order of the unique index the triggers' upsert arbitrates on.
 KEY_COLUMNS = (
@@ -47,16 +47,22 @@ class HazardCountQuerySet(models.QuerySet):
         rows = self.order_by().values_list("status").annotate(total=Sum("n"))
         return {status: total for status, total in rows if total}
 
-    def by_status_and(self, hazards) -> tuple[dict[str, int], int]:
-        """`by_status()` and the number of `hazards` (a queryset) in the same statement: the
-        count is an uncorrelated subquery PostgreSQL runs once (one query less per page)."""
-        rows = (
-            self.order_by()
-            .values_list("status")
-            .annotate(total=Sum("n"), other=CountOf(hazards.order_by().values("status")))
-        )
-        found = list(rows)
-        return {status: total for status, total, _ in found if total}, (found[0][2] if found else 0)
+    def grouped_and(self, fields: tuple[str, ...], *hazards) -> tuple[list[tuple], int]:
+        """The counts summed per `fields` ((*values, total) rows), and the number of rows of
+        the `hazards` querysets in the same statement: each an uncorrelated subquery that
+        PostgreSQL runs once (a query less per page)."""
+        counts = {
+            f"other_{i}": CountOf(queryset.order_by().values("status"))
+            for i, queryset in enumerate(hazards)
+        }
+        found = list(self.order_by().values_list(*fields).annotate(total=Sum("n"), **counts))
+        width = len(fields) + 1
+        other = sum(found[0][width:]) if found else 0
+        return [row[:width] for row in found if row[width - 1]], other
+
+    def overdue_of(self, hazards, today, fields=("status",)) -> tuple[list[tuple], int]:
+        """Counts per `fields` and how many of `hazards` are overdue (its two branches apart)."""
+        return self.grouped_and(fields, *(hazards.filter(part) for part in overdue_parts(today)))
 
 
 class CountOf(Subquery):

@@ -8,7 +8,7 @@ import functools
 import operator
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from ..models import (
     Inspection,
     overdue_q,
 )
-from ..models.counts import CountOf, counts_maintained
+from ..models.counts import counts_maintained
 from ..workdays import years_to_enter
 from .duty import PENDING as DUTY_IMPORT
 from .duty import today_card
@@ -95,20 +95,14 @@ def ledger_home_card(user) -> dict | None:
     if counts_maintained(base.db):
         # The maintained counts (a few hundred rows, see models/counts.py) for the three
         # figures that depend on status and level only; overdue through its partial indexes.
-        rows = list(
-            HazardCount.objects.visible_to(user)
-            .order_by()
-            .values_list("status", "level")
-            .annotate(
-                total=Sum("n"), overdue=CountOf(base.filter(overdue_q(today)).values("status"))
-            )
+        rows, overdue = HazardCount.objects.visible_to(user).overdue_of(
+            base, today, fields=("status", "level")
         )
-        counts = {"open": 0, "awaiting": 0, "major": 0, "overdue": rows[0][3] if rows else 0}
-        for status, level, total, _ in rows:
+        counts = {"open": 0, "overdue": overdue, "awaiting": 0, "major": 0}
+        for status, level, total in rows:
             if status in Hazard.OPEN_STATUSES:
                 counts["open"] += total
-                if level == Hazard.Level.MAJOR:
-                    counts["major"] += total
+                counts["major"] += total if level == Hazard.Level.MAJOR else 0
             if status == Hazard.Status.AWAITING_VERIFICATION:
                 counts["awaiting"] += total
     else:

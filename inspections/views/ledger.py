@@ -68,7 +68,8 @@ class HazardListView(FilteredListView):
             kept = self.counter_filters()
             if kept is not None:
                 counts = HazardCount.objects.visible_to(self.request.user).filter(**kept)
-                by_status, overdue = counts.by_status_and(base.filter(overdue_q(today)))
+                rows, overdue = counts.overdue_of(base, today)
+                by_status = dict(rows)
             else:
                 by_status, overdue = self.capped_counts(base, today)
             self._counts = by_status, overdue
