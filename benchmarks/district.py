@@ -203,6 +203,12 @@ def generate(hazards: int, events_per_hazard: int, departments, inspectors) -> N
 def pages(office: User, inspector: User) -> list[tuple[str, User, str]]:
     hazard = Hazard.objects.filter(lead_department=inspector.department).order_by("-id").first()
     unit = Unit.objects.filter(lead_department=inspector.department).order_by("-id").first()
+    # 下一页 from page 499: the keyset link the ledger gives there (its last row's key).
+    day, pk = (
+        Hazard.objects.visible_to(inspector, drafts=False)
+        .order_by("-found_on", "-id")
+        .values_list("found_on", "id")[499 * 50 - 1]
+    )
     return [
         ("ledger page 1", office, "/hazards/"),
         ("ledger page 1", inspector, "/hazards/"),
@@ -210,6 +216,7 @@ def pages(office: User, inspector: User) -> list[tuple[str, User, str]]:
         ("ledger q=电梯", inspector, "/hazards/?q=电梯"),
         ("ledger q=电梯", office, "/hazards/?q=电梯"),
         ("ledger page 500", inspector, "/hazards/?page=500"),
+        ("ledger keyset page 500", inspector, f"/hazards/?after={day.isoformat()}.{pk}"),
         ("home", office, "/"),
         ("home", inspector, "/"),
         ("inspection list", office, "/inspections/"),

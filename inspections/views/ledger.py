@@ -1,8 +1,11 @@
 """The hazard ledger (台账): the office's daily list, its xlsx export and the export jobs."""
 
+import datetime
+
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -52,6 +55,62 @@ class HazardListView(FilteredListView):
 
     def get_queryset(self):
         return ledger_order(self.filtered_queryset(), self.current_sort())
+
+    def keyset_cursor(self) -> tuple[bool, datetime.date, int] | None:
+        """(forward, found_on, id) from ?after= / ?before= ("2026-05-01.123", the last or first
+        row of the page one comes from), under a sort by found date; None otherwise."""
+        if self.current_sort().lstrip("-") != "found_on":
+            return None
+        for forward, key in ((True, "after"), (False, "before")):
+            raw = self.request.GET.get(key, "")
+            day, _, pk = raw.partition(".")
+            try:
+                return forward, datetime.date.fromisoformat(day), int(pk)
+            except ValueError:
+                continue
+        return None
+
+    def paginate_queryset(self, queryset, page_size):
+        """?page=N for jumping to a page (OFFSET over the index-only id scan); 上一页/下一页 by
+        keyset from the neighbouring page's first/last row, so paging on and on costs the same
+        at page 5,000 as at page 2 (a seek in hazard_found_idx, not a skip of 250,000 rows)."""
+        cursor = self.keyset_cursor()
+        if cursor is None:
+            paginator, page, rows, paginated = super().paginate_queryset(queryset, page_size)
+            self.page_cursors(page.object_list, has_previous=page.has_previous(),
+                              has_next=page.has_next())  # fmt: skip
+            return paginator, page, rows, paginated
+        forward, day, pk = cursor
+        descending = self.current_sort().startswith("-")
+        later = "lt" if descending == forward else "gt"
+        seek = Q(**{f"found_on__{later}": day}) | Q(found_on=day, **{f"id__{later}": pk})
+        ordered = queryset.filter(seek)
+        if not forward:
+            ordered = ordered.reverse()
+        ids = list(ordered.values_list("pk", flat=True)[: page_size + 1])
+        more, ids = len(ids) > page_size, ids[:page_size]
+        if not forward:
+            ids.reverse()
+        found = self.get_page_rows_queryset().in_bulk(ids) if ids else {}
+        rows = [found[i] for i in ids if i in found]
+        paginator = Paginator([], page_size)
+        paginator.count = self.known_count()
+        page = paginator.page(1)
+        page.object_list = rows
+        self.keyset = True
+        self.page_cursors(rows, has_previous=more or forward, has_next=more or not forward)
+        return paginator, page, rows, True
+
+    def page_cursors(self, rows, *, has_previous: bool, has_next: bool) -> None:
+        rows = list(rows)
+        self.previous_cursor = (
+            f"{rows[0].found_on.isoformat()}.{rows[0].pk}" if rows and has_previous else ""
+        )
+        self.next_cursor = (
+            f"{rows[-1].found_on.isoformat()}.{rows[-1].pk}" if rows and has_next else ""
+        )
+        if self.current_sort().lstrip("-") != "found_on":
+            self.previous_cursor = self.next_cursor = ""
 
     def counts(self) -> tuple[dict[str, int], int]:
         """Per-status counts and the overdue count over every filter except status.
@@ -185,6 +244,9 @@ class HazardListView(FilteredListView):
             queue_clear_querystring=without_queue.urlencode(),
             status_counts=self.status_counts(),
             count_capped=self.capped,
+            keyset=getattr(self, "keyset", False),
+            previous_cursor=self.previous_cursor,
+            next_cursor=self.next_cursor,
             count_cap=COUNT_CAP,
             export_querystring=query.urlencode(),
             advanced_open=any(
