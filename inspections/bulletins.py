@@ -1006,20 +1006,12 @@ def attachment_xlsx(bulletin: Bulletin, scope: stats_module.Scope) -> bytes:
         )
         for column, (label, _, _) in enumerate(LIST_COLUMNS):
             sheet.write_string(1, column, label, bold)
+        keys = [key for _, key, _ in LIST_COLUMNS[1:]]
         for serial, raw in enumerate(queryset.iterator(chunk_size=2000), start=1):
             row = stats_module.list_row(raw, scope.today)
-            line = serial + 1
-            sheet.write_number(line, 0, serial)
-            for column, (_, key, _) in enumerate(LIST_COLUMNS[1:], start=1):
-                value = row[key]
-                if key == "escalated":
-                    value = "是" if value else ""
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(line, column, value)
-                else:
-                    sheet.write_number(line, column, value)
+            row["escalated"] = "是" if row["escalated"] else ""
+            # write_row: strings stay strings (strings_to_formulas is off), "" an empty cell.
+            sheet.write_row(serial + 1, 0, [serial, *(row[key] for key in keys)])
     workbook.close()
     return buffer.getvalue()
 
