@@ -84,6 +84,9 @@ class HazardListView(FilteredListView):
         descending = self.current_sort().startswith("-")
         later = "lt" if descending == forward else "gt"
         seek = Q(**{f"found_on__{later}": day}) | Q(found_on=day, **{f"id__{later}": pk})
+        # Implied by the OR, but unlike it an index condition: the scan starts at the cursor
+        # in hazard_found_idx instead of filtering its way there from the newest row.
+        seek &= Q(**{f"found_on__{later}e": day})
         ordered = queryset.filter(seek)
         if not forward:
             ordered = ordered.reverse()
