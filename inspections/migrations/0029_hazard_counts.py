@@ -44,9 +44,6 @@ class Migration(migrations.Migration):
                 ('scope_unit_area', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.area')),
                 ('scope_unit_department', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.department')),
             ],
-            options={
-                'constraints': [models.UniqueConstraint(fields=('status', 'level', 'hazard_type', 'lead_department', 'handling_department', 'scope_owner', 'scope_inspection_department', 'scope_unit_department', 'scope_unit_area'), name='hazard_count_key', nulls_distinct=False)],
-            },
         ),
         migrations.RunPython(install, uninstall),
     ]

@@ -96,14 +96,8 @@ class HazardCount(models.Model):
 
     objects = HazardCountQuerySet.as_manager()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[c.removesuffix("_id") for c in KEY_COLUMNS],
-                name="hazard_count_key",
-                nulls_distinct=False,
-            )
-        ]
+    # The unique key the triggers' upsert arbitrates on is created with them (INSTALL_SQL,
+    # PostgreSQL's NULLS NOT DISTINCT): SQLite, which has neither, would only warn about it.
 
     def __str__(self) -> str:
         return f"{self.status}: {self.n}"
@@ -129,6 +123,9 @@ _APPLY = (
 )
 
 INSTALL_SQL = f"""
+CREATE UNIQUE INDEX IF NOT EXISTS hazard_count_key
+  ON inspections_hazardcount ({_KEY}) NULLS NOT DISTINCT;
+
 CREATE OR REPLACE FUNCTION anjian_hazard_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -174,4 +171,5 @@ DROP TRIGGER IF EXISTS hazard_count_delete ON inspections_hazard;
 DROP TRIGGER IF EXISTS hazard_count_truncate ON inspections_hazard;
 DROP FUNCTION IF EXISTS anjian_hazard_count_rows();
 DROP FUNCTION IF EXISTS anjian_hazard_count_truncate();
+DROP INDEX IF EXISTS hazard_count_key;
 """
