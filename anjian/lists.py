@@ -75,7 +75,8 @@ class FilteredListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
-        query.pop("page", None)
+        for key in ("page", "after", "before"):  # where a page is, not what it lists
+            query.pop(key, None)
         sortless = query.copy()
         sortless.pop("sort", None)
         context.update(

@@ -249,6 +249,27 @@ STORAGES = {
         )
     },
 }
+# Scale-out (several web containers, README 部署): uploads and generated files (photos,
+# bulletins, documents) in S3-compatible object storage — MinIO on the intranet — when a
+# bucket is named, so no web process keeps state on its own disk. Private objects, reached
+# only through the views that check scope (signed URLs, never public ones).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # MinIO serves buckets by path (http://minio:9000/<bucket>/…), not by host name.
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "path"),
+        },
+    }
 # Tests and `make run` use the plain storage so no collectstatic is needed before them.
 if env_bool("PLAIN_STATIC", False):
     STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"

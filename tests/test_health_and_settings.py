@@ -258,3 +258,41 @@ def test_login_post_with_csrf_token_logs_in(office):
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.session["_auth_user_id"] == str(office.pk)
+
+
+# --- media storage: the local disk, or S3-compatible object storage when a bucket is named ----
+
+_STORAGE_PROBE = (
+    "import django; django.setup();"
+    "from django.core.files.storage import storages; s = storages['default'];"
+    "print(type(s).__module__ + '.' + type(s).__name__);"
+    "print(getattr(s, 'bucket_name', ''), getattr(s, 'endpoint_url', ''),"
+    " getattr(s, 'addressing_style', ''), getattr(s, 'default_acl', ''))"
+)
+
+
+def test_media_goes_to_the_local_disk_without_a_bucket():
+    result = run(
+        ["-c", _STORAGE_PROBE], DJANGO_SETTINGS_MODULE="anjian.settings", **production_env()
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "django.core.files.storage.filesystem.FileSystemStorage"
+
+
+def test_media_goes_to_s3_compatible_storage_when_a_bucket_is_configured():
+    # Only the switch is tested: no S3/MinIO server runs on the test machines, so no object is
+    # written (building the storage opens no connection).
+    result = run(
+        ["-c", _STORAGE_PROBE],
+        DJANGO_SETTINGS_MODULE="anjian.settings",
+        **production_env(
+            AWS_STORAGE_BUCKET_NAME="anjian-media",
+            AWS_S3_ENDPOINT_URL="http://minio.intranet:9000",
+            AWS_ACCESS_KEY_ID="anjian",
+            AWS_SECRET_ACCESS_KEY="not-a-real-secret",
+        ),
+    )
+    assert result.returncode == 0, result.stderr
+    backend, options = result.stdout.splitlines()
+    assert backend == "storages.backends.s3.S3Storage"
+    assert options == "anjian-media http://minio.intranet:9000 path private"

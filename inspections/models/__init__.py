@@ -1,6 +1,7 @@
 from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, CampaignArea, CampaignCategory, Inspection, InspectionInspector
+from .counts import HazardCount
 from .documents import Document, DocumentPrefix
 from .duty import DutyShift
 from .enforcement import Accident, EnforcementAction, EnforcementActionHazard
@@ -38,6 +39,7 @@ __all__ = [
     "ExportJob",
     "Hazard",
     "HazardAttachment",
+    "HazardCount",
     "HazardEvent",
     "HazardPhoto",
     "ImportJob",

@@ -47,6 +47,43 @@ class YearSequence(models.Model):
         return range(first, seq.last + 1)
 
 
+# What an overdue count reads besides the clock's date (see the clock indexes in Hazard.Meta).
+OVERDUE_COUNT_INCLUDE = [
+    "status",
+    "disposal",
+    "level",
+    "hazard_type",
+    "lead_department",
+    "handling_department",
+    "scope_owner",
+    "scope_inspection_department",
+    "scope_unit_department",
+    "scope_unit_area",
+]
+
+
+def hazard_scope_q(user, *, drafts: bool = True) -> Q:
+    """The condition behind `Hazard.objects.visible_to()`, for a signed-in user. It names only
+    columns that `HazardCount` has under the same names, so the maintained counts apply the
+    very same rule (`HazardCount.objects.visible_to`)."""
+    own = Q(scope_owner=user)
+    submitted = ~Q(status=Hazard.Status.DRAFT)
+    if user.sees_everything:
+        return (submitted | own) if drafts else submitted
+    department = user.department
+    if department is None:
+        return own if drafts else (submitted & own)
+    departmental = (
+        Q(lead_department=department)
+        | Q(handling_department=department)
+        | Q(scope_inspection_department=department)
+        | unit_scope_q(department, "scope_unit_department_id", "scope_unit_area_id")
+    )
+    if drafts:
+        return own | (submitted & departmental)
+    return submitted & (own | departmental)
+
+
 class HazardQuerySet(models.QuerySet):
     def visible_to(self, user, *, drafts: bool = True) -> "HazardQuerySet":
         """The one place that decides which hazards a user may see: the inspection's 填报人
@@ -59,26 +96,11 @@ class HazardQuerySet(models.QuerySet):
         needed for the draft rule, and the office's scope is one index condition."""
         if not user.is_authenticated:
             return self.none()
-        own = Q(scope_owner=user)
-        submitted = ~Q(status=Hazard.Status.DRAFT)
         if user.role == user.Role.UNIT:
             # A unit account sees its own unit's submitted hazards, nothing else; it has no
             # drafts (what it self-reports is registered at once).
-            return self.filter(submitted & Q(unit_id=user.unit_id))
-        if user.sees_everything:
-            return self.filter(submitted | own) if drafts else self.filter(submitted)
-        department = user.department
-        if department is None:
-            return self.filter(own) if drafts else self.filter(submitted & own)
-        departmental = (
-            Q(lead_department=department)
-            | Q(handling_department=department)
-            | Q(scope_inspection_department=department)
-            | unit_scope_q(department, "scope_unit_department_id", "scope_unit_area_id")
-        )
-        if drafts:
-            return self.filter(own | (submitted & departmental))
-        return self.filter(submitted & (own | departmental))
+            return self.filter(~Q(status=Hazard.Status.DRAFT) & Q(unit_id=user.unit_id))
+        return self.filter(hazard_scope_q(user, drafts=drafts))
 
     def bulk_create(self, objs, *args, **kwargs):
         from ..scope import fill_hazard_scope
@@ -393,17 +415,22 @@ class Hazard(models.Model):
             ),
             # overdue_q's deadline branch: the overdue scan over all departments (reminders,
             # 督办, the ledger's 逾期 count, bulletins). Its predicate is deadline_clock_q().
+            # The included columns are the scope's and the counted filters': the overdue
+            # count of any scope is an index-only scan of one branch (overdue_parts), not a
+            # bitmap over 37,000 heap pages (145,000 overdue at 1M hazards: 220 ms → ms).
             models.Index(
                 fields=["deadline"],
                 name="hazard_clock_deadline_idx",
                 condition=Q(status__in=["assigned", "rectifying"])
                 | Q(status="disposal", disposal__in=["suspend", "close"]),
+                include=OVERDUE_COUNT_INCLUDE,
             ),
             # overdue_q's 风险管控 branch, and the nightly review_risk_controls job.
             models.Index(
                 fields=["risk_review_on"],
                 name="hazard_risk_review_idx",
                 condition=Q(status="disposal", disposal="risk_control"),
+                include=OVERDUE_COUNT_INCLUDE,
             ),
             # Ledger pages ordered by found date; bulletin period statistics. The included
             # columns are those visible_to() reads: a page's ids, at any depth, are an
@@ -562,6 +589,15 @@ def risk_clock_q(prefix: str = "") -> Q:
     """处置中 under 风险管控: the time limit is the review date."""
     p = prefix
     return Q(**{f"{p}status": Hazard.Status.DISPOSAL, f"{p}disposal": Hazard.Disposal.RISK_CONTROL})
+
+
+def overdue_parts(before: datetime.date) -> tuple[Q, Q]:
+    """overdue_q's two branches, disjoint (their statuses differ): counted apart, each is an
+    index-only scan of its partial index, where their OR is a bitmap scan of the table."""
+    return (
+        deadline_clock_q() & Q(deadline__lt=before),
+        risk_clock_q() & Q(risk_review_on__lt=before),
+    )
 
 
 def overdue_q(before: datetime.date, prefix: str = "") -> Q:

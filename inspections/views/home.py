@@ -20,7 +20,16 @@ from .. import queues
 from ..filters import ledger_base_queryset
 from ..forms_inspections import InspectionFilter, may_log_inspections
 from ..ledger_import.views import PENDING as HAZARD_IMPORT
-from ..models import Bulletin, DeadlineExtension, Hazard, HazardEvent, Inspection, overdue_q
+from ..models import (
+    Bulletin,
+    DeadlineExtension,
+    Hazard,
+    HazardCount,
+    HazardEvent,
+    Inspection,
+    overdue_q,
+)
+from ..models.counts import counts_maintained
 from ..workdays import years_to_enter
 from .duty import PENDING as DUTY_IMPORT
 from .duty import today_card
@@ -82,14 +91,30 @@ def ledger_home_card(user) -> dict | None:
     # Every role gets its own scope's figures: an inspector sees what their department must
     # chase today, the office and leaders the whole district.
     today = timezone.localdate()
-    # COUNT(status), not COUNT(id): every column read is in hazard_status_counts_idx, so the
-    # four counts are one index-only scan of the scope's hazards.
-    counts = ledger_base_queryset(user).aggregate(
-        open=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES)),
-        overdue=Count("status", filter=overdue_q(today)),
-        awaiting=Count("status", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
-        major=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)),
-    )
+    base = ledger_base_queryset(user)
+    if counts_maintained(base.db):
+        # The maintained counts (a few hundred rows, see models/counts.py) for the three
+        # figures that depend on status and level only; overdue through its partial indexes.
+        rows, overdue = HazardCount.objects.visible_to(user).overdue_of(
+            base, today, fields=("status", "level")
+        )
+        counts = {"open": 0, "overdue": overdue, "awaiting": 0, "major": 0}
+        for status, level, total in rows:
+            if status in Hazard.OPEN_STATUSES:
+                counts["open"] += total
+                counts["major"] += total if level == Hazard.Level.MAJOR else 0
+            if status == Hazard.Status.AWAITING_VERIFICATION:
+                counts["awaiting"] += total
+    else:
+        # COUNT(status), not COUNT(id): every column read is in hazard_status_counts_idx.
+        counts = base.aggregate(
+            open=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES)),
+            overdue=Count("status", filter=overdue_q(today)),
+            awaiting=Count("status", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
+            major=Count(
+                "status", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)
+            ),
+        )
     url = reverse("hazard_list")
     items = [
         ("在办隐患", counts["open"], f"{url}?status=open", "primary"),

@@ -1,7 +1,11 @@
 """The hazard ledger (台账): the office's daily list, its xlsx export and the export jobs."""
 
+import datetime
+
 from django.conf import settings
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,10 +26,21 @@ from ..filters import (
     ledger_order,
     ledger_queryset,
 )
-from ..models import ExportJob, Hazard, overdue_q
+from ..models import ExportJob, Hazard, HazardCount, overdue_q
+from ..models.counts import counts_maintained
 
 # Statuses shown as counts above the table, in lifecycle order.
 COUNTED_STATUSES = [s for s in Hazard.Status if s != Hazard.Status.DRAFT]
+# Ledger filters that are columns of HazardCount (filter name → its column there).
+COUNTED_FILTERS = {
+    "level": "level",
+    "type": "hazard_type",
+    "department": "lead_department",
+    "area": "scope_unit_area",
+}
+# A filtered ledger is counted up to here; beyond it the page says "超过 10,000 条" (exact
+# counts of a large filtered set would be a scan of it on every page view).
+COUNT_CAP = 10_000
 
 
 class HazardListView(FilteredListView):
@@ -41,29 +56,125 @@ class HazardListView(FilteredListView):
     def get_queryset(self):
         return ledger_order(self.filtered_queryset(), self.current_sort())
 
+    def keyset_cursor(self) -> tuple[bool, datetime.date, int] | None:
+        """(forward, found_on, id) from ?after= / ?before= ("2026-05-01.123", the last or first
+        row of the page one comes from), under a sort by found date; None otherwise."""
+        if self.current_sort().lstrip("-") != "found_on":
+            return None
+        for forward, key in ((True, "after"), (False, "before")):
+            raw = self.request.GET.get(key, "")
+            day, _, pk = raw.partition(".")
+            try:
+                return forward, datetime.date.fromisoformat(day), int(pk)
+            except ValueError:
+                continue
+        return None
+
+    def paginate_queryset(self, queryset, page_size):
+        """?page=N for jumping to a page (OFFSET over the index-only id scan); 上一页/下一页 by
+        keyset from the neighbouring page's first/last row, so paging on and on costs the same
+        at page 5,000 as at page 2 (a seek in hazard_found_idx, not a skip of 250,000 rows)."""
+        cursor = self.keyset_cursor()
+        if cursor is None:
+            paginator, page, rows, paginated = super().paginate_queryset(queryset, page_size)
+            self.page_cursors(page.object_list, has_previous=page.has_previous(),
+                              has_next=page.has_next())  # fmt: skip
+            return paginator, page, rows, paginated
+        forward, day, pk = cursor
+        descending = self.current_sort().startswith("-")
+        later = "lt" if descending == forward else "gt"
+        seek = Q(**{f"found_on__{later}": day}) | Q(found_on=day, **{f"id__{later}": pk})
+        # Implied by the OR, but unlike it an index condition: the scan starts at the cursor
+        # in hazard_found_idx instead of filtering its way there from the newest row.
+        seek &= Q(**{f"found_on__{later}e": day})
+        ordered = queryset.filter(seek)
+        if not forward:
+            ordered = ordered.reverse()
+        ids = list(ordered.values_list("pk", flat=True)[: page_size + 1])
+        more, ids = len(ids) > page_size, ids[:page_size]
+        if not forward:
+            ids.reverse()
+        found = self.get_page_rows_queryset().in_bulk(ids) if ids else {}
+        rows = [found[i] for i in ids if i in found]
+        paginator = Paginator([], page_size)
+        paginator.count = self.known_count()
+        page = paginator.page(1)
+        page.object_list = rows
+        self.keyset = True
+        self.page_cursors(rows, has_previous=more or forward, has_next=more or not forward)
+        return paginator, page, rows, True
+
+    def page_cursors(self, rows, *, has_previous: bool, has_next: bool) -> None:
+        rows = list(rows)
+        self.previous_cursor = (
+            f"{rows[0].found_on.isoformat()}.{rows[0].pk}" if rows and has_previous else ""
+        )
+        self.next_cursor = (
+            f"{rows[-1].found_on.isoformat()}.{rows[-1].pk}" if rows and has_next else ""
+        )
+        if self.current_sort().lstrip("-") != "found_on":
+            self.previous_cursor = self.next_cursor = ""
+
     def counts(self) -> tuple[dict[str, int], int]:
-        """Per-status counts and the overdue count over every filter except status: one
-        GROUP BY over the scope (it used to be three scans of it — these two and the
-        paginator's COUNT, which `known_count` now derives from them)."""
+        """Per-status counts and the overdue count over every filter except status.
+
+        Without filters, or with only those `HazardCount` keeps (level, type, 首办部门, 街道),
+        the per-status figures are sums of the maintained counts (a few hundred rows, exact)
+        and the overdue figure one COUNT through the partial indexes of `overdue_q`. Any other
+        filter (a keyword, dates, …) is counted over at most COUNT_CAP + 1 matching rows: a
+        larger result shows "超过 10,000 条" and no per-status figures (`self.capped`)."""
         if not hasattr(self, "_counts"):
+            self.capped = False
+            today = timezone.localdate()
             base = self.filterset.queryset_without("status")
-            rows = (
-                base.order_by()
-                .values("status")
-                # COUNT(status), not COUNT(id): the id is not in hazard_status_counts_idx, and
-                # needing it would make the scan read the table.
-                .annotate(
-                    n=Count("status"),
-                    overdue=Count("status", filter=overdue_q(timezone.localdate())),
-                )
-                .values_list("status", "n", "overdue")
-            )
-            by_status, overdue = {}, 0
-            for status, n, late in rows:
-                by_status[status] = n
-                overdue += late
+            kept = self.counter_filters()
+            if kept is not None:
+                counts = HazardCount.objects.visible_to(self.request.user).filter(**kept)
+                rows, overdue = counts.overdue_of(base, today)
+                by_status = dict(rows)
+            else:
+                by_status, overdue = self.capped_counts(base, today)
             self._counts = by_status, overdue
         return self._counts
+
+    def counter_filters(self) -> dict | None:
+        """The bound filters as `HazardCount` conditions, or None when one of them is not a
+        column of it (then the hazards themselves must be counted)."""
+        if not counts_maintained(self.filterset.queryset.db):
+            return None
+        if not self.filterset.is_bound:
+            return {}
+        self.filterset.form.is_valid()
+        kept = {}
+        for name, value in self.filterset.form.cleaned_data.items():
+            if name == "status" or value in (None, ""):
+                continue
+            if name not in COUNTED_FILTERS:
+                return None
+            kept[COUNTED_FILTERS[name]] = value
+        return kept
+
+    def capped_counts(self, base, today) -> tuple[dict[str, int], int]:
+        # One statement: the GROUP BY reads at most COUNT_CAP + 1 rows of the filtered set.
+        rows = (
+            base.order_by()
+            .annotate(late=ExpressionWrapper(overdue_q(today), output_field=BooleanField()))
+            .values_list("status", "late")[: COUNT_CAP + 1]
+        )
+        inner, params = rows.query.sql_with_params()
+        with connections[base.db].cursor() as cursor:
+            cursor.execute(
+                # Portable SQL: SQLite (the demo) runs it too.
+                "SELECT t.status, COUNT(*), SUM(CASE WHEN t.late THEN 1 ELSE 0 END)"
+                f" FROM ({inner}) t GROUP BY t.status",
+                params,
+            )
+            found = cursor.fetchall()
+        by_status = {status: n for status, n, _ in found}
+        overdue = sum(late for _, _, late in found)
+        if sum(by_status.values()) > COUNT_CAP:
+            self.capped = True
+        return by_status, overdue
 
     def known_count(self) -> int | None:
         """The ledger's total as the status filter selects it from `counts()`."""
@@ -72,6 +183,8 @@ class HazardListView(FilteredListView):
         if self.filterset.is_bound:
             self.filterset.form.is_valid()  # an invalid status is left out, as `qs` does
             value = self.filterset.form.cleaned_data.get("status")
+        if self.capped:
+            return COUNT_CAP + 1  # pages up to the cap; the template says "超过 …"
         if not value:
             return sum(by_status.values())
         if value == OVERDUE:
@@ -91,6 +204,8 @@ class HazardListView(FilteredListView):
         current = self.request.GET.get("status", "")
 
         def item(value: str, label: str, count: int, badge: str) -> dict:
+            if self.capped:
+                count = None  # counted over the first rows only: no figure rather than a wrong one
             link = query.copy()
             link["status"] = value
             return {
@@ -132,6 +247,11 @@ class HazardListView(FilteredListView):
             queue=queue,
             queue_clear_querystring=without_queue.urlencode(),
             status_counts=self.status_counts(),
+            count_capped=self.capped,
+            keyset=getattr(self, "keyset", False),
+            previous_cursor=self.previous_cursor,
+            next_cursor=self.next_cursor,
+            count_cap=COUNT_CAP,
             export_querystring=query.urlencode(),
             advanced_open=any(
                 self.request.GET.get(name)

@@ -1,0 +1,206 @@
+"""HazardCount (inspections/models/counts.py): the counts the database keeps per scope key and
+status equal the hazards' real counts after any mix of writes — workflow transitions, imports
+(bulk_create), bulk updates, moves of a unit, deletes, a rolled-back transaction, raw SQL — and
+the ledger and home page read them with a pinned number of queries."""
+
+import datetime
+import random
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from inspections import workflow
+from inspections.models import Hazard, HazardCount
+from inspections.models.counts import KEY_COLUMNS
+from inspections.views import ledger
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+KEY = [c.removesuffix("_id") for c in KEY_COLUMNS]
+
+
+def real_counts() -> dict[tuple, int]:
+    rows = Hazard.objects.order_by().values_list(*KEY_COLUMNS).annotate(n=Count("id"))
+    return {row[:-1]: row[-1] for row in rows}
+
+
+def kept_counts() -> dict[tuple, int]:
+    rows = HazardCount.objects.exclude(n=0).values_list(*KEY_COLUMNS, "n")
+    return {row[:-1]: row[-1] for row in rows}
+
+
+def real_by_status(user) -> dict[str, int]:
+    rows = (
+        Hazard.objects.visible_to(user, drafts=False)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+@pytest.fixture
+def world():
+    fire = factories.department("消防")
+    safety = factories.department("应急管理局")
+    north, south = factories.area("北街道"), factories.area("南街道")
+    people = {
+        "fire": factories.user("hc_fire", "inspector", fire),
+        "safety": factories.user("hc_safety", "inspector", safety),
+        "north": factories.user("hc_north", "inspector", factories.street_office(north)),
+        "office": factories.user("hc_office", "office", factories.department("安委办")),
+    }
+    units = [
+        factories.unit(lead_department=fire, area=north),
+        factories.unit(lead_department=safety, area=south),
+        factories.unit(lead_department=safety, area=north),
+    ]
+    return {"d_fire": fire, "d_safety": safety, "areas": (north, south), "units": units, **people}
+
+
+def assert_exact(world) -> None:
+    assert kept_counts() == real_counts()
+    for key in ("fire", "safety", "north", "office"):
+        user = world[key]
+        assert HazardCount.objects.visible_to(user).by_status() == real_by_status(user), key
+
+
+def test_counts_follow_a_random_series_of_writes(world):
+    rng = random.Random(12)
+    office, fire, safety = world["office"], world["d_fire"], world["d_safety"]
+    inspectors = [world["fire"], world["safety"], world["north"]]
+    today = timezone.localdate()
+    assert kept_counts() == {}
+    for step in range(60):
+        unit = rng.choice(world["units"])
+        by = rng.choice(inspectors)
+        move = rng.randrange(9)
+        hazards = list(Hazard.objects.exclude(status=Hazard.Status.DRAFT).order_by("id"))
+        if move == 0 or not hazards:
+            factories.registered_hazard(unit, by, level=rng.choice(list(Hazard.Level)))
+        elif move == 1:
+            # A ledger import writes many at once.
+            inspection = factories.inspection(unit, by)
+            Hazard.objects.bulk_create(
+                Hazard(
+                    number=f"YH-HC-{step:03d}-{i}",
+                    year=today.year,
+                    inspection=inspection,
+                    unit=unit,
+                    found_on=today - datetime.timedelta(days=30),
+                    description="批量导入隐患：灭火器过期",
+                    hazard_type=Hazard.Type.FIRE,
+                    level=Hazard.Level.GENERAL,
+                    lead_department=unit.lead_department,
+                    status=Hazard.Status.ASSIGNED,
+                    deadline=today + datetime.timedelta(days=rng.randrange(-20, 20)),
+                )
+                for i in range(rng.randrange(1, 5))
+            )
+        elif move == 2:
+            registered = [h for h in hazards if h.status == Hazard.Status.REGISTERED]
+            if registered:
+                h = rng.choice(registered)
+                workflow.assign(
+                    hazard_id=h.pk,
+                    actor=office,
+                    version=h.version,
+                    lead_department=rng.choice([fire, safety]),
+                    responsible_person="李四",
+                    deadline=today + datetime.timedelta(days=10),
+                )
+        elif move == 3:
+            registered = [h for h in hazards if h.status == Hazard.Status.REGISTERED]
+            if registered:
+                h = rng.choice(registered)
+                workflow.reject(hazard_id=h.pk, actor=office, version=h.version, reason="重复上报")
+        elif move == 4:
+            # A bulk update no Python per-row code sees.
+            ids = [h.pk for h in rng.sample(hazards, min(len(hazards), 3))]
+            Hazard.objects.filter(pk__in=ids).update(
+                status=rng.choice([Hazard.Status.RECTIFYING, Hazard.Status.CLOSED]),
+                level=rng.choice(list(Hazard.Level)),
+            )
+        elif move == 5:
+            # A unit changes its 牵头部门: its hazards' scope copies move (inspections/scope.py).
+            moved = rng.choice(world["units"])
+            moved.lead_department = rng.choice([fire, safety])
+            moved.area = rng.choice(world["areas"])
+            moved.save()
+        elif move == 6:
+            # Only a draft may be deleted (audit/tracking.py); its row leaves the counts.
+            drafts = list(Hazard.objects.filter(status=Hazard.Status.DRAFT))
+            if drafts and rng.random() < 0.5:
+                Hazard.objects.filter(pk=drafts[0].pk).delete()
+            else:
+                factories.hazard(unit, by, status=Hazard.Status.DRAFT)
+        elif move == 7:
+            # A transition that fails halfway leaves the counts as they were.
+            h = rng.choice(hazards)
+            with pytest.raises(RuntimeError), transaction.atomic():
+                Hazard.objects.filter(pk=h.pk).update(status=Hazard.Status.VOID)
+                raise RuntimeError
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE inspections_hazard SET handling_department_id = %s WHERE id = %s",
+                    [rng.choice([fire.pk, safety.pk, None]), rng.choice(hazards).pk],
+                )
+        assert kept_counts() == real_counts(), (step, move)
+    assert Hazard.objects.count() > 20
+    assert len({status for status, *_ in real_counts()}) >= 4
+    assert_exact(world)
+
+
+def test_truncate_empties_the_counts(world):
+    factories.registered_hazard(world["units"][0], world["fire"])
+    assert kept_counts()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred FK checks pending
+        cursor.execute("TRUNCATE inspections_hazard CASCADE")
+    assert kept_counts() == {} == real_counts()
+
+
+def test_ledger_chips_and_total_come_from_the_counts(world, client, django_assert_max_num_queries):
+    for i, unit in enumerate(world["units"]):
+        for _ in range(i + 1):
+            factories.hazard(unit, world["fire"], level=Hazard.Level.MAJOR if i else "general")
+    factories.hazard(world["units"][1], world["safety"], status=Hazard.Status.CLOSED)
+    # Make the maintained figures differ from a recount, to see which one the page shows.
+    HazardCount.objects.filter(status=Hazard.Status.CLOSED).update(n=40)
+    client.force_login(world["office"])
+    with django_assert_max_num_queries(12):
+        response = client.get("/hazards/?level=major")
+    chips = {item["value"]: item["count"] for item in response.context["status_counts"]}
+    assert chips["assigned"] == 5
+    assert response.context["paginator"].count == 5
+    response = client.get("/hazards/")
+    chips = {item["value"]: item["count"] for item in response.context["status_counts"]}
+    assert (chips["closed"], chips["overdue"]) == (40, 0)
+    assert response.context["paginator"].count == 46
+    assert not response.context["count_capped"]
+
+
+def test_a_large_filtered_ledger_is_counted_up_to_the_cap(
+    world, client, monkeypatch, django_assert_max_num_queries
+):
+    for _ in range(4):
+        factories.hazard(world["units"][0], world["fire"], description="电梯维保记录缺失")
+    factories.hazard(world["units"][0], world["fire"], description="配电箱未接地")
+    client.force_login(world["fire"])
+    response = client.get("/hazards/?q=电梯")
+    assert not response.context["count_capped"]
+    chips = {item["value"]: item["count"] for item in response.context["status_counts"]}
+    assert chips["assigned"] == 4 and response.context["paginator"].count == 4
+
+    monkeypatch.setattr(ledger, "COUNT_CAP", 3)
+    with django_assert_max_num_queries(12):
+        response = client.get("/hazards/?q=电梯&page_size=2")
+    assert response.context["count_capped"]
+    assert all(item["count"] is None for item in response.context["status_counts"])
+    html = response.content.decode()
+    assert "超过 3 条" in html and "各状态数量不逐条统计" in html
+    assert len(response.context["object_list"]) == 2
