@@ -1,16 +1,21 @@
 """Hazard counts kept up to date by the database: the ledger's status chips and total and the
 home card read a few hundred rows of `HazardCount` instead of counting a million hazards.
 
-One row per distinct combination of what the ledger's scope and its cheapest filters look at
-(status, level, type, 首办/承办 department and the `scope_*` copies), holding how many hazards
-have it. Statement-level triggers on `inspections_hazard` (migration
-`0029_hazard_counts`, SQL below) add and subtract the rows each INSERT, UPDATE, DELETE or
-TRUNCATE touched, in the statement's own transaction: no Python path can bypass them — a
+Rows per combination of what the ledger's scope and its cheapest filters look at (status,
+level, type, 首办/承办 department and the `scope_*` copies), each holding a number of hazards.
+Statement-level triggers on `inspections_hazard` (migration `0038_hazard_counts`, SQL below)
+append, for every INSERT, UPDATE, DELETE or TRUNCATE, one signed delta row per key the
+statement touched, in the statement's own transaction: no Python path can bypass them — a
 workflow transition, a bulk `update()`, an import's `bulk_create`, raw SQL and a rollback all
-keep the counts exact. The scope is applied with the same `hazard_scope_q` as
-`Hazard.objects.visible_to`: the columns carry the hazard's names, and every hazard falls in
-exactly one row, so summing the rows a scope selects is the exact count of the hazards it
-selects.
+keep the sums exact. The scope is applied with the same `hazard_scope_q` as
+`Hazard.objects.visible_to`: the columns carry the hazard's names, so summing `n` over the rows
+a scope selects is the exact count of the hazards it selects.
+
+Deltas are appended, never updated in place: an upsert into one row per key made every
+transaction writing hazards of the same key wait for the first to commit (a 20,000-row import
+held the 已交办 rows of its department for its whole length, and a feed reader saw later rows
+before an earlier one). `compact_counts()` (the sweeper, every few minutes) folds the deltas
+back into one row per key so the sums stay a few hundred rows.
 
 Overdue is not kept here: it changes at midnight without any write. It is counted through the
 partial indexes of `overdue_q`. PostgreSQL only: SQLite (the demo) counts the hazards directly.
@@ -23,7 +28,7 @@ from units.models import Area, Department, User
 
 from .hazards import hazard_scope_q, overdue_parts
 
-# The key columns, in the order of the unique index the triggers' upsert arbitrates on.
+# The key columns: what a count row is a count of.
 KEY_COLUMNS = (
     "status",
     "level",
@@ -98,15 +103,12 @@ class HazardCount(models.Model):
 
     objects = HazardCountQuerySet.as_manager()
 
-    # The unique key the triggers' upsert arbitrates on is created with them (INSTALL_SQL,
-    # PostgreSQL's NULLS NOT DISTINCT): SQLite, which has neither, would only warn about it.
-
     def __str__(self) -> str:
         return f"{self.status}: {self.n}"
 
 
 def counts_maintained(using: str = "default") -> bool:
-    """Whether the triggers exist: PostgreSQL, where migration 0029 installed them."""
+    """Whether the triggers exist: PostgreSQL, where migration 0038 installed them."""
     return connections[using].vendor == "postgresql"
 
 
@@ -119,15 +121,9 @@ _KEY = ", ".join(KEY_COLUMNS)
 _APPLY = (
     f"INSERT INTO inspections_hazardcount ({_KEY}, n)"
     f" SELECT {_KEY}, SUM(d) FROM ({{rows}}) t GROUP BY {_KEY} HAVING SUM(d) <> 0"
-    # A fixed order: two transactions touching the same keys lock them in the same order.
-    f" ORDER BY {_KEY}"
-    f" ON CONFLICT ({_KEY}) DO UPDATE SET n = inspections_hazardcount.n + EXCLUDED.n"
 )
 
 INSTALL_SQL = f"""
-CREATE UNIQUE INDEX IF NOT EXISTS hazard_count_key
-  ON inspections_hazardcount ({_KEY}) NULLS NOT DISTINCT;
-
 CREATE OR REPLACE FUNCTION anjian_hazard_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -173,5 +169,28 @@ DROP TRIGGER IF EXISTS hazard_count_delete ON inspections_hazard;
 DROP TRIGGER IF EXISTS hazard_count_truncate ON inspections_hazard;
 DROP FUNCTION IF EXISTS anjian_hazard_count_rows();
 DROP FUNCTION IF EXISTS anjian_hazard_count_truncate();
-DROP INDEX IF EXISTS hazard_count_key;
 """
+
+# Folds the deltas into one row per key. The DELETE sees only committed rows, so a delta of a
+# transaction still open is neither lost nor counted twice; concurrent writers only append and
+# never wait for it. The advisory lock keeps two sweepers from folding the same rows.
+COMPACT_LOCK = 0x616E_6A69  # "anji"
+COMPACT_SQL = f"""
+WITH gone AS (DELETE FROM inspections_hazardcount RETURNING {_KEY}, n)
+INSERT INTO inspections_hazardcount ({_KEY}, n)
+SELECT {_KEY}, SUM(n) FROM gone GROUP BY {_KEY} HAVING SUM(n) <> 0
+"""
+
+
+def compact_counts(using: str = "default") -> bool:
+    """One row per key again; False when another sweeper is at it (or on SQLite)."""
+    from django.db import transaction
+
+    if not counts_maintained(using):
+        return False
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(COMPACT_SQL)
+    return True

@@ -8,6 +8,7 @@ from django.utils import timezone
 from anjian.celery import enqueue_on_commit
 from inspections import exports, notify, reminders
 from inspections.ledger_import import jobs as import_jobs
+from inspections.models.counts import compact_counts
 
 from . import exports as export_tasks
 from . import imports as import_tasks
@@ -30,4 +31,6 @@ def sweep() -> dict:
     for notification_id in urgent:
         enqueue_on_commit(notification_tasks.send_event_email, notification_id)
     result["urgent_mails"] = len(urgent)
+    # The hazard counts' appended deltas folded back into one row per key (models/counts.py).
+    result["counts_compacted"] = compact_counts()
     return result
