@@ -42,6 +42,7 @@ def big_ledger(units, rows: int) -> bytes:
             "整改期限",
             "整改完成情况",
             "完成日期",
+            "判定依据",
         ]
     )
     today = timezone.localdate()
@@ -49,6 +50,7 @@ def big_ledger(units, rows: int) -> bytes:
         unit = units[n % len(units)]
         found = today - datetime.timedelta(days=30 + n % 200)
         done = n % 3 == 0
+        major = n % 50 == 0
         sheet.append(
             [
                 n + 1,
@@ -56,10 +58,12 @@ def big_ledger(units, rows: int) -> bytes:
                 unit.credit_code,
                 found,
                 f"第{n + 1}号隐患：消防通道堵塞",
-                "重大" if n % 50 == 0 else "一般",
+                "重大" if major else "一般",
                 found + datetime.timedelta(days=20),
                 "已整改" if done else "未整改",
                 found + datetime.timedelta(days=5) if done else None,
+                # 重大 needs its basis (the standard's clause), as on the import page.
+                "《重大火灾隐患判定方法》GB 35181 第6.1条" if major else None,
             ]
         )
     buffer = io.BytesIO()
