@@ -21,7 +21,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from benchmarks.district import pages  # noqa: E402  (sets Django up)
+from benchmarks.district import pages, read_statement  # noqa: E402  (sets Django up)
 from units.models import User  # noqa: E402
 
 
@@ -44,12 +44,13 @@ def main() -> None:
         timed = []
         with connection.cursor() as cursor:
             for query in captured.captured_queries:
-                if not query["sql"].lstrip().upper().startswith("SELECT"):
+                sql = read_statement(query["sql"])
+                if not sql:
                     continue
                 started = time.perf_counter()
-                cursor.execute(query["sql"])
+                cursor.execute(sql)
                 cursor.fetchall()
-                timed.append((time.perf_counter() - started, query["sql"]))
+                timed.append((time.perf_counter() - started, sql))
             timed.sort(reverse=True)
             print(f"## {name} — {user.get_role_display()} — {url}")
             print(

@@ -111,6 +111,9 @@ class Queue:
     # The home page's first rows: overdue first (earliest deadline) or oldest first.
     order: tuple[str, ...]
     hint: str = ""
+    # The condition names only columns `HazardCount` keeps (status and the scope columns): the
+    # home page sums the maintained counts for it instead of counting hazards.
+    counted: bool = False
 
 
 BY_DEADLINE = ("deadline", "found_on", "id")
@@ -119,8 +122,10 @@ OLDEST_FIRST = ("found_on", "id")
 QUEUES: dict[str, Queue] = {
     q.key: q
     for q in (
-        Queue("to_start", "待开始整改", _to_start, BY_DEADLINE, "已交办，尚未开始整改"),
-        Queue("to_report", "待报告完成", _to_report, BY_DEADLINE, "整改中，完成后上传整改后照片"),
+        Queue("to_start", "待开始整改", _to_start, BY_DEADLINE, "已交办，尚未开始整改", True),
+        Queue(
+            "to_report", "待报告完成", _to_report, BY_DEADLINE, "整改中，完成后上传整改后照片", True
+        ),
         Queue("to_verify", "待复查", _to_verify, BY_DEADLINE, "已报告完成，须由报告人以外的人复查"),
         Queue(
             "my_extensions",
@@ -129,7 +134,7 @@ QUEUES: dict[str, Queue] = {
             BY_DEADLINE,
             f"近{EXTENSION_DECISION_DAYS}天安委办对我的延期申请作出的决定",
         ),
-        Queue("to_triage", "待交办", _to_triage, OLDEST_FIRST, "已登记，待审核交办"),
+        Queue("to_triage", "待交办", _to_triage, OLDEST_FIRST, "已登记，待审核交办", True),
         Queue("extension_pending", "延期待审批", _extension_pending, OLDEST_FIRST),
         Queue(
             "disposal_to_confirm",

@@ -195,6 +195,11 @@ class Inspection(models.Model):
             ),
         ]
         indexes = [
+            # The home page's draft counts (登记检查 card, 我的检查草稿): the few drafts, not the
+            # inspector's tens of thousands of submitted inspections (17 + 63 ms at 300,000).
+            models.Index(
+                fields=["created_by"], name="inspection_draft_idx", condition=Q(status="draft")
+            ),
             # A unit's inspection history (unit page, accident 责任倒查, coverage).
             models.Index(fields=["unit", "date"], name="inspection_unit_date_idx"),
             # Campaign coverage and period statistics in bulletins.

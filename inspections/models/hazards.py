@@ -48,6 +48,16 @@ class YearSequence(models.Model):
 
 
 # What an overdue count reads besides the clock's date (see the clock indexes in Hazard.Meta).
+# The columns visible_to() and the queues' department_scope() filter on.
+SCOPE_INCLUDE = [
+    "lead_department",
+    "handling_department",
+    "scope_owner",
+    "scope_inspection_department",
+    "scope_unit_department",
+    "scope_unit_area",
+]
+
 OVERDUE_COUNT_INCLUDE = [
     "status",
     "disposal",
@@ -431,6 +441,36 @@ class Hazard(models.Model):
                 name="hazard_risk_review_idx",
                 condition=Q(status="disposal", disposal="risk_control"),
                 include=OVERDUE_COUNT_INCLUDE,
+            ),
+            # The home page's 我的待办 counts that are not a status alone (待复查 but not by me,
+            # 处置待确认/待销号, 挂牌待验收): index-only scans of the few 待复查 and 处置中 rows,
+            # with every column those queues and visible_to() read (benchmarks/PLANS.md,
+            # "Round 3: home").
+            # Keyed like the 待复查 queue's order, so its first rows are the index's first entries.
+            models.Index(
+                fields=["status", "deadline", "found_on", "id"],
+                name="hazard_queue_idx",
+                condition=Q(status__in=["awaiting_verification", "disposal"]),
+                include=[
+                    "reported_done_by",
+                    "disposal",
+                    "disposal_confirmed_at",
+                    "listed_document",
+                    *SCOPE_INCLUDE,
+                ],
+            ),
+            # 待交办 (registered): counted in HazardCount, its oldest rows first from here.
+            models.Index(
+                fields=["found_on", "id"],
+                name="hazard_registered_idx",
+                condition=Q(status="registered"),
+            ),
+            # 督办·挂牌督办 (the supervision office's queue): the escalated and listed hazards.
+            models.Index(
+                fields=["status"],
+                name="hazard_supervised_idx",
+                condition=Q(escalated_at__isnull=False) | ~Q(listed_document=""),
+                include=["escalated_at", "listed_document", *SCOPE_INCLUDE],
             ),
             # Ledger pages ordered by found date; bulletin period statistics. The included
             # columns are those visible_to() reads: a page's ids, at any depth, are an

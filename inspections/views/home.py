@@ -4,11 +4,10 @@ First comes 我的待办 (`my_work`): the work queues of the user's role, each w
 linking to the list behind it and its first rows, overdue or oldest first."""
 
 import datetime
-import functools
-import operator
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db import connections
+from django.db.models import BigIntegerField, CharField, Count, OuterRef, Q, Subquery, Value
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +26,9 @@ from ..models import (
     HazardCount,
     HazardEvent,
     Inspection,
-    overdue_q,
 )
-from ..models.counts import counts_maintained
+from ..models.counts import CountOf, counts_maintained
+from ..models.hazards import overdue_parts
 from ..workdays import years_to_enter
 from .duty import PENDING as DUTY_IMPORT
 from .duty import today_card
@@ -39,12 +38,13 @@ QUEUE_ROWS = 5
 
 
 def home(request):
+    figures = home_figures(request)
     context = {
-        "unit_count": Unit.objects.visible_to(request.user).count(),
+        "unit_count": figures["units"],
         "home_cards": [],
-        "my_work": my_work(request),
+        "my_work": my_work(request, figures),
     }
-    ledger_card = ledger_home_card(request.user)
+    ledger_card = ledger_home_card(figures)
     if ledger_card:
         context["home_cards"].append(ledger_card)
     bulletin_card = bulletin_home_card(request.user)
@@ -59,7 +59,7 @@ def home(request):
         context["home_cards"].insert(0, dashboard_card)
     else:
         context["home_cards"].append(dashboard_card)
-    inspection_card = inspection_home_card(request.user)
+    inspection_card = inspection_home_card(request.user, figures)
     if inspection_card and request.user.role == User.Role.INSPECTOR:
         # Above the queues: logging an inspection is what an inspector in the field comes for.
         context["first_card"] = inspection_card
@@ -76,6 +76,79 @@ def home(request):
     return render(request, "home.html", context)
 
 
+# --- every figure of the page in one statement ------------------------------------------------
+
+
+class _InAggregate:
+    # `aggregate()` accepts aggregates only; an uncorrelated scalar subquery is one value
+    # too (PostgreSQL runs it once, an InitPlan), so it may stand next to them.
+    contains_aggregate = True
+
+
+class CountIn(_InAggregate, CountOf):
+    pass
+
+
+class SumOf(_InAggregate, Subquery):
+    template = "(SELECT COALESCE(SUM(n), 0) FROM (%(subquery)s) summed)"
+    output_field = BigIntegerField()
+
+
+def home_figures(request) -> dict[str, int]:
+    """The unit count, the ledger card, every hazard queue's count and the draft counts, as
+    one SELECT of scalar subqueries: each answered the cheapest way there is, none reading the
+    hazard table at large (benchmarks/PLANS.md, "Round 3: home"):
+    - what depends on status and the scope only (在办, 待复查, 重大, 待交办, 待开始, 待报告)
+      sums the maintained `HazardCount` rows of the scope;
+    - overdue is the two index-only scans of the clock indexes (`overdue_parts`);
+    - the other queues are index-only scans of `hazard_queue_idx` / `hazard_supervised_idx`,
+      partial indexes whose predicate the queue's condition implies, or look up the few
+      hazards of the pending/decided extensions by id.
+    Without the counter table (SQLite, a unit account) the same subqueries count hazards."""
+    user = request.user
+    today = timezone.localdate()
+    base = ledger_base_queryset(user).order_by()
+    counted = counts_maintained(base.db) and user.role != User.Role.UNIT
+
+    def of_status(condition: Q):
+        if counted:
+            return SumOf(HazardCount.objects.visible_to(user).filter(condition).values("n"))
+        return CountIn(base.filter(condition).values("status"))
+
+    open_ = Q(status__in=Hazard.OPEN_STATUSES)
+    figures = {
+        "units": Count("pk"),
+        "card_open": of_status(open_),
+        "card_awaiting": of_status(Q(status=Hazard.Status.AWAITING_VERIFICATION)),
+        "card_major": of_status(open_ & Q(level=Hazard.Level.MAJOR)),
+        **{
+            f"card_overdue_{i}": CountIn(base.filter(part).values("status"))
+            for i, part in enumerate(overdue_parts(today))
+        },
+    }
+    for key in queues.queues_for(user):
+        condition = queues.condition(key, user, today)
+        figures[f"queue_{key}"] = (
+            of_status(condition)
+            if queues.QUEUES[key].counted
+            else CountIn(base.filter(condition).values("status"))
+        )
+    if may_log_inspections(user):
+        drafts = Inspection.objects.filter(created_by=user, status=Inspection.Status.DRAFT)
+        figures["drafts"] = CountIn(drafts.order_by().values("pk"))
+    if _shows_draft_inspections(user):
+        figures["drafts_listed"] = CountIn(
+            _draft_inspections_filter(request).qs.order_by().values("pk")
+        )
+    units = Unit.objects.visible_to(user)
+    if units.query.is_empty():
+        # An empty scope would answer without asking; a WHERE nothing passes still gives
+        # the one row that carries the other figures.
+        units = Unit.objects.filter(pk__isnull=True)
+    found = units.order_by().aggregate(**figures)
+    return {name: value or 0 for name, value in found.items()}
+
+
 def calendar_home_card(user) -> dict | None:
     """For the office: the years whose 放假安排 nobody has entered yet."""
     if not user.is_office:
@@ -86,35 +159,16 @@ def calendar_home_card(user) -> dict | None:
     return {"template": "inspections/calendar_home_card.html", "years": years}
 
 
-def ledger_home_card(user) -> dict | None:
+def ledger_home_card(figures: dict[str, int]) -> dict | None:
     """The home page card of open / overdue / awaiting verification / major open hazards."""
-    # Every role gets its own scope's figures: an inspector sees what their department must
-    # chase today, the office and leaders the whole district.
-    today = timezone.localdate()
-    base = ledger_base_queryset(user)
-    if counts_maintained(base.db):
-        # The maintained counts (a few hundred rows, see models/counts.py) for the three
-        # figures that depend on status and level only; overdue through its partial indexes.
-        rows, overdue = HazardCount.objects.visible_to(user).overdue_of(
-            base, today, fields=("status", "level")
-        )
-        counts = {"open": 0, "overdue": overdue, "awaiting": 0, "major": 0}
-        for status, level, total in rows:
-            if status in Hazard.OPEN_STATUSES:
-                counts["open"] += total
-                counts["major"] += total if level == Hazard.Level.MAJOR else 0
-            if status == Hazard.Status.AWAITING_VERIFICATION:
-                counts["awaiting"] += total
-    else:
-        # COUNT(status), not COUNT(id): every column read is in hazard_status_counts_idx.
-        counts = base.aggregate(
-            open=Count("status", filter=Q(status__in=Hazard.OPEN_STATUSES)),
-            overdue=Count("status", filter=overdue_q(today)),
-            awaiting=Count("status", filter=Q(status=Hazard.Status.AWAITING_VERIFICATION)),
-            major=Count(
-                "status", filter=Q(status__in=Hazard.OPEN_STATUSES, level=Hazard.Level.MAJOR)
-            ),
-        )
+    # Every role gets its own scope's figures (home_figures): an inspector sees what their
+    # department must chase today, the office and leaders the whole district.
+    counts = {
+        "open": figures["card_open"],
+        "overdue": figures["card_overdue_0"] + figures["card_overdue_1"],
+        "awaiting": figures["card_awaiting"],
+        "major": figures["card_major"],
+    }
     url = reverse("hazard_list")
     items = [
         ("在办隐患", counts["open"], f"{url}?status=open", "primary"),
@@ -146,12 +200,15 @@ def bulletin_home_card(user) -> dict | None:
     return {"template": "bulletins/_home_card.html", "bulletins": latest_circulated(user)}
 
 
-def inspection_home_card(user) -> dict | None:
+def inspection_home_card(user, figures: dict[str, int]) -> dict | None:
     """The prominent 登记检查 card on the home page, for those who log inspections."""
     if not may_log_inspections(user):
         return None
-    drafts = Inspection.objects.filter(created_by=user, status=Inspection.Status.DRAFT).count()
-    return {"template": "inspections/inspection_home_card.html", "may_log": True, "drafts": drafts}
+    return {
+        "template": "inspections/inspection_home_card.html",
+        "may_log": True,
+        "drafts": figures["drafts"],
+    }
 
 
 # --- 我的待办 ------------------------------------------------------------------------------------
@@ -179,65 +236,97 @@ def _deadline_note(hazard: Hazard, today: datetime.date) -> tuple[str, str]:
     return f"剩{days}天", "warning" if days <= 3 else "secondary"
 
 
-def _hazard_queues(user, keys: tuple[str, ...], today: datetime.date) -> list[dict]:
-    """One query for every count, then one per non-empty queue for its first rows."""
+def _hazard_queues(user, keys: tuple[str, ...], today: datetime.date, figures) -> list[dict]:
+    """The counts come from home_figures; the first rows of every non-empty queue are one
+    UNION ALL of each queue's own ORDER BY … LIMIT (a constant number of queries)."""
     if not keys:
         return []
     base = ledger_base_queryset(user)
-    conditions = {key: queues.condition(key, user, today) for key in keys}
-    # Narrowed to the rows some queue holds first (their OR is a BitmapOr of indexes), so the
-    # counts read those rows, not every hazard of the scope.
-    counts = base.filter(functools.reduce(operator.or_, conditions.values())).aggregate(
-        **{key: Count("pk", filter=condition) for key, condition in conditions.items()}
-    )
     last_event = HazardEvent.objects.filter(hazard=OuterRef("pk")).order_by("-created_at", "-id")
-    sections = []
+    decided = DeadlineExtension.objects.filter(
+        hazard=OuterRef("pk"), requested_by_id=user.pk, decided_at__isnull=False
+    ).order_by("-decided_at", "-id")
+    parts = []
     for key in keys:
-        queue = queues.QUEUES[key]
-        rows = []
-        if counts[key]:
-            queryset = base.filter(conditions[key]).annotate(
+        if not figures[f"queue_{key}"]:
+            continue
+        # The same columns in every part, as UNION needs: the decision only means something
+        # in 延期审批结果, elsewhere it is left empty.
+        decision = (
+            Subquery(decided.values("status")[:1])
+            if key == "my_extensions"
+            else Value("", output_field=CharField())
+        )
+        parts.append(
+            base.filter(queues.condition(key, user, today))
+            .annotate(
                 last_action=Subquery(last_event.values("action")[:1]),
                 last_action_at=Subquery(last_event.values("created_at")[:1]),
                 last_action_note=Subquery(last_event.values("note")[:1]),
+                decision=decision,
+                queue=Value(key, output_field=CharField()),
             )
-            if key == "my_extensions":
-                decided = DeadlineExtension.objects.filter(
-                    hazard=OuterRef("pk"), requested_by_id=user.pk, decided_at__isnull=False
-                ).order_by("-decided_at", "-id")
-                queryset = queryset.annotate(decision=Subquery(decided.values("status")[:1]))
-            rows = list(queryset.order_by(*queue.order)[:QUEUE_ROWS])
-        labels = dict(HazardEvent.Action.choices)
-        decisions = dict(DeadlineExtension.Status.choices)
-        for hazard in rows:
+            .order_by(*queues.QUEUES[key].order)[:QUEUE_ROWS]
+        )
+    rows: dict[str, list[Hazard]] = {key: [] for key in keys}
+    if len(parts) > 1 and connections[base.db].features.supports_slicing_ordering_in_compound:
+        parts = [parts[0].union(*parts[1:], all=True)]
+    # SQLite (the demo) allows no LIMIT inside a UNION: a query per queue there.
+    for part in parts:
+        for hazard in part:
+            rows[hazard.queue].append(hazard)
+    labels = dict(HazardEvent.Action.choices)
+    decisions = dict(DeadlineExtension.Status.choices)
+    sections = []
+    for key in keys:
+        queue = queues.QUEUES[key]
+        # UNION ALL keeps each part's rows but not their order between parts: sorted again.
+        found = sorted(
+            rows[key], key=lambda h: tuple(_sort_key(getattr(h, f)) for f in queue.order)
+        )
+        for hazard in found:
             hazard.deadline_note, hazard.deadline_badge = _deadline_note(hazard, today)
             hazard.last_action_label = labels.get(hazard.last_action, "")
-            hazard.decision_label = decisions.get(getattr(hazard, "decision", ""), "")
+            hazard.decision_label = decisions.get(hazard.decision, "")
         sections.append(
             {
                 "key": key,
                 "label": queue.label,
                 "hint": queue.hint,
-                "count": counts[key],
+                "count": figures[f"queue_{key}"],
                 "url": queue_url(key),
-                "hazards": rows,
+                "hazards": found,
             }
         )
     return sections
 
 
-def _draft_inspections(request) -> dict:
-    """My drafts, counted by the inspection list's own filter, as its link shows them."""
-    params = {"status": Inspection.Status.DRAFT, "mine": "true"}
-    filterset = InspectionFilter(
-        params, queryset=Inspection.objects.visible_to(request.user), request=request
+def _sort_key(value) -> tuple:
+    # The ledger's order puts an empty deadline last (PostgreSQL's NULLS LAST on ascending).
+    return (value is None, value if value is not None else 0)
+
+
+def _shows_draft_inspections(user) -> bool:
+    return user.role == User.Role.INSPECTOR and bool(user.department_id)
+
+
+DRAFT_PARAMS = {"status": Inspection.Status.DRAFT, "mine": "true"}
+
+
+def _draft_inspections_filter(request) -> InspectionFilter:
+    return InspectionFilter(
+        DRAFT_PARAMS, queryset=Inspection.objects.visible_to(request.user), request=request
     )
+
+
+def _draft_inspections(figures) -> dict:
+    """My drafts, counted by the inspection list's own filter, as its link shows them."""
     return {
         "key": "drafts",
         "label": "我的检查草稿",
         "hint": "未提交的检查记录",
-        "count": filterset.qs.count(),
-        "url": f"{reverse('inspection_list')}?{urlencode(params)}",
+        "count": figures["drafts_listed"],
+        "url": f"{reverse('inspection_list')}?{urlencode(DRAFT_PARAMS)}",
     }
 
 
@@ -311,14 +400,15 @@ def _pending_imports(request) -> list[dict]:
     return found
 
 
-def my_work(request) -> dict | None:
+def my_work(request, figures: dict[str, int] | None = None) -> dict | None:
     """我的待办 for the user's role: hazard queues, then the other lists that wait for them."""
     user = request.user
+    figures = figures if figures is not None else home_figures(request)
     today = timezone.localdate()
-    sections = _hazard_queues(user, queues.queues_for(user), today)
+    sections = _hazard_queues(user, queues.queues_for(user), today, figures)
     others: list[dict] = []
-    if user.role == User.Role.INSPECTOR and user.department_id:
-        others.append(_draft_inspections(request))
+    if _shows_draft_inspections(user):
+        others.append(_draft_inspections(figures))
     if user.is_office:
         others += _bulletins_waiting(user)
         others += _quarterly_waiting(user)
