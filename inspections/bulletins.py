@@ -339,9 +339,9 @@ def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
         return bulletin
     try:
         data = compute_stats(bulletin, today)
-        # The documents are built before the row lock is taken: the annex lists the whole
-        # district backlog (100,000+ rows at ten years' scale), and holding the lock through it
-        # blocked every edit of the bulletin for half a minute.
+        # The documents are built before the row lock is taken: the PDF and the annex take
+        # seconds at ten years' scale, and holding the lock through them blocked every edit
+        # of the bulletin meanwhile.
         source = _document_source(bulletin)
         bulletin.stats = data
         for field, text in default_texts(data).items():
