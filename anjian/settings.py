@@ -423,8 +423,13 @@ BULLETIN_RECIPIENTS = env_str("BULLETIN_RECIPIENTS", "各街道办事处，区�
 # The first 联系人 line of the office's bulletin defaults (通报默认内容, kept in the database and
 # edited there by the office), e.g. "联系人：王某某，电话：0000-00000000".
 BULLETIN_CONTACT = env_str("BULLETIN_CONTACT", "")
-# Rows of the overdue / open-major lists printed in the PDF; the .xlsx attachment has them all.
+# Rows of the overdue / open-major lists printed in the PDF; the rest are in the .xlsx annex.
 BULLETIN_PDF_LIST_CAP = env_int("BULLETIN_PDF_LIST_CAP", 30)
+# The .xlsx annex lists every overdue hazard of the bulletin's scope up to this many; a larger
+# backlog is not readable as an annex (and took 15 s to write at 145,000 rows): the annex then
+# lists the overdue hazards found in the period, with every department's overdue count, and
+# the whole backlog is the ledger's 逾期 filter and its export.
+BULLETIN_ANNEX_MAX_ROWS = env_int("BULLETIN_ANNEX_MAX_ROWS", 10000)
 # Rules for 表扬 / 通报批评 / 一票否决 (inspections/bulletin_rules.py), printed in each bulletin.
 # Praise: rectification rate ≥ MIN_RATE over at least MIN_HAZARDS hazards, no overdue major one.
 BULLETIN_PRAISE_MIN_RATE = env_float("BULLETIN_PRAISE_MIN_RATE", 0.95)

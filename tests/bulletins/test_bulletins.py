@@ -238,3 +238,38 @@ def test_auto_draft_task_drafts_and_builds(district, office, django_capture_on_c
         auto_draft_bulletin_task.delay()
     drafted = Bulletin.objects.get()
     assert drafted.period_start.isoformat() == "2026-05-01" and drafted.status == B.READY
+
+
+@pytest.mark.django_db
+def test_a_backlog_beyond_the_annex_cap_lists_the_period_and_each_department(
+    district, office, login, settings
+):
+    """Beyond BULLETIN_ANNEX_MAX_ROWS the annex lists the overdue hazards found in the period
+    (all of them) and every department's whole backlog with the ledger link that lists it."""
+    settings.BULLETIN_ANNEX_MAX_ROWS = 2
+    settings.BULLETIN_PDF_LIST_CAP = 1
+    draft = bulletins.create_bulletin(actor=office, start=START, end=TODAY)
+    built = bulletins.build(draft.pk)
+    assert built.status == B.READY, built.error
+    assert built.stats["annex"]["overdue_full"] is False
+    book = load_workbook(built.attachment.path)
+    sheet = book["逾期未整改隐患"]
+    heading = sheet.cell(1, 1).value
+    assert "本期" in heading and "逾期未整改隐患共3项" in heading
+    numbers = [row[1] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    # h0b (found before the period) is the backlog's, not listed; h2 and h6 are the period's.
+    assert numbers == [district.hazards[k].number for k in ("h2", "h6")]
+    summary = list(book["逾期隐患分部门汇总"].iter_rows(min_row=3, values_only=True))
+    assert [row[:4] for row in summary] == [
+        ("区消防救援大队", 2, 2, 1),
+        ("区应急管理局", 1, 1, 1),
+        ("合计", 3, 3, 2),
+    ]
+    client = login(office)
+    for *_, link in summary:
+        ledger = client.get(link)
+        assert ledger.status_code == 200, link
+    counts = [client.get(row[4]).context["paginator"].count for row in summary]
+    assert counts == [2, 1, 3]
+    flat = "".join(pdftext(built.pdf.path).split())
+    assert "逾期隐患超过2项" in flat and "列出其中本期排查发现的2项和各部门逾期数量汇总" in flat
