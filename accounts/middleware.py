@@ -53,10 +53,9 @@ class SessionLimitsMiddleware:
         messages.info(request, reason)
 
 
-class ForcePasswordChangeMiddleware:
-    """A user whose password the admin set may only change it (or sign out) until they do."""
-
-    ALLOWED_NAMES = frozenset({"password_change", "logout"})
+class SignedInGate:
+    """A middleware that may answer instead of the resolved view, for some signed-in users:
+    `concerns(user)` says whom, `answer(request, match)` returns the response or None."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,9 +65,26 @@ class ForcePasswordChangeMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not (user.is_authenticated and user.must_change_password):
+        if not (user.is_authenticated and self.concerns(user)):
             return None
-        match = request.resolver_match
+        return self.answer(request, request.resolver_match)
+
+    def concerns(self, user) -> bool:
+        raise NotImplementedError
+
+    def answer(self, request, match):
+        raise NotImplementedError
+
+
+class ForcePasswordChangeMiddleware(SignedInGate):
+    """A user whose password the admin set may only change it (or sign out) until they do."""
+
+    ALLOWED_NAMES = frozenset({"password_change", "logout"})
+
+    def concerns(self, user) -> bool:
+        return user.must_change_password
+
+    def answer(self, request, match):
         if match is not None and match.view_name in self.ALLOWED_NAMES:
             return None
         return redirect(reverse("password_change"))

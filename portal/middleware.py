@@ -10,6 +10,8 @@ pages (portal.views.unit_only): those show one unit's view and are no staff tool
 from django.http import Http404
 from django.shortcuts import redirect
 
+from accounts.middleware import SignedInGate
+
 # Pages without data that every signed-in user may reach (sign-out, the phone app shell, the
 # public check of a document's QR code); login only redirects a signed-in user onwards.
 OPEN_TO_UNITS = frozenset(
@@ -25,18 +27,11 @@ OPEN_TO_UNITS = frozenset(
 )
 
 
-class UnitBoundaryMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+class UnitBoundaryMiddleware(SignedInGate):
+    def concerns(self, user) -> bool:
+        return user.is_unit_account
 
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.is_unit_account):
-            return None
-        match = request.resolver_match
+    def answer(self, request, match):
         if match is None:
             return None
         if "portal" in match.namespaces or match.view_name in OPEN_TO_UNITS:
