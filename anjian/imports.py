@@ -178,7 +178,8 @@ class PendingUpload:
             return None
         state = self._state(request)
         request.session.pop(self.session_key, None)
-        # cache.add is atomic in Redis (and the database cache): one request wins the token.
+        # cache.add is atomic in Redis, shared by every web process: one request wins the token.
+        # Without REDIS_URL the cache is per process, which only the one-process demo runs with.
         if not cache.add(f"import-claim:{token}", 1, STALE_SECONDS):
             return False
         try:
