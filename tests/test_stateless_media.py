@@ -230,3 +230,30 @@ def test_an_old_pending_upload_is_removed_from_the_storage_on_the_next_upload(
     other = login(factories.user("office2", "office", office.department))
     other.post(reverse("units:import"), {"file": SimpleUploadedFile("b.xlsx", content)})
     assert len(stored("imports")) == 1 and stored("imports") != abandoned
+
+
+def test_of_two_confirms_of_one_upload_only_the_first_claims_it(db, office, monkeypatch):
+    """A double click: two requests with the same session state, the second arriving while
+    the first is still copying the file out of the storage; the shared cache lets one through."""
+    from types import SimpleNamespace
+
+    from anjian import imports
+
+    pending = imports.PendingUpload("storage_test_import")
+    first = SimpleNamespace(session={})
+    content = workbook_bytes([row("鸿兴机械厂", code(1))])
+    token = pending.store(first, SimpleUploadedFile("a.xlsx", content))
+    second = SimpleNamespace(session=dict(first.session))
+    fetch, during = imports.fetch, []
+
+    def fetch_while_the_other_confirms(name):
+        if not during:
+            during.append(pending.claim(second, token))
+        return fetch(name)
+
+    monkeypatch.setattr(imports, "fetch", fetch_while_the_other_confirms)
+    claimed = pending.claim(first, token)
+    assert claimed and claimed.path.read_bytes() == content
+    assert during == [False]
+    assert stored("imports") == []
+    claimed.path.unlink()
