@@ -1,30 +1,41 @@
 """The upload → preview → confirm steps every Excel import shares (units, hazard ledgers, …).
 
-Between preview and confirm the upload lives in MEDIA_ROOT/imports/<random token>.xlsx and only
-its token is kept, in the session: the rows never travel through the browser, and confirming
-re-reads and re-validates the file against the database as it is at that moment. Confirming
-claims the file by renaming it, so of two simultaneous confirms (a double click) one proceeds.
+Between preview and confirm the upload lives in the media storage as imports/<random token>.xlsx
+(MEDIA_ROOT or the S3 bucket: any web process may serve the next step) and only its token is
+kept, in the session: the rows never travel through the browser, and confirming re-reads and
+re-validates the file against the database as it is at that moment. Confirming claims the token
+in the shared cache, so of two simultaneous confirms (a double click) one proceeds; an object
+store has no atomic rename to claim the file itself with.
+
+The readers (openpyxl, zipfile) want a seekable local file, so each step copies the stored file
+to a temporary file of its own and deletes it afterwards: nothing lasting is kept on the web host.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import io
-import os
 import re
 import secrets
-import time
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path as route
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import StyledFormMixin
@@ -35,8 +46,32 @@ STALE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def import_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+# The storage folder of pending uploads (a prefix in the bucket); the worker's files in jobs/.
+IMPORT_DIR = "imports"
+
+
+def fetch(name: str) -> Path:
+    """A stored file copied to a temporary .xlsx file (openpyxl insists on the extension) that
+    the caller deletes. Raises FileNotFoundError if the stored file is gone."""
+    with (
+        default_storage.open(name, "rb") as source,
+        tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as target,
+    ):
+        try:
+            shutil.copyfileobj(source, target)
+        except BaseException:
+            Path(target.name).unlink(missing_ok=True)
+            raise
+    return Path(target.name)
+
+
+@contextlib.contextmanager
+def local_copy(name: str) -> Iterator[Path]:
+    path = fetch(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 class ImportUploadForm(StyledFormMixin, forms.Form):
@@ -60,7 +95,8 @@ class ImportUploadForm(StyledFormMixin, forms.Form):
 
 @dataclass
 class Claimed:
-    """A pending upload taken for importing; `path` is the caller's to delete."""
+    """A pending upload taken for importing: `path` is a temporary local copy, the caller's to
+    delete; the stored upload itself is already deleted."""
 
     path: Path
     filename: str
@@ -91,35 +127,41 @@ class PendingUpload:
             state["options"] = {**state.get("options", {}), **options}
             request.session[self.session_key] = state
 
-    def path(self, request: HttpRequest) -> Path | None:
+    def name(self, request: HttpRequest) -> str | None:
+        """The pending upload's name in the media storage."""
         token = self.token(request)
         if not _TOKEN.match(token):
             return None
-        return import_dir() / f"{token}.xlsx"
+        return f"{IMPORT_DIR}/{token}.xlsx"
 
     def exists(self, request: HttpRequest) -> bool:
-        path = self.path(request)
-        if path is None or not path.exists():
+        name = self.name(request)
+        if name is None or not default_storage.exists(name):
             request.session.pop(self.session_key, None)
             return False
         return True
 
+    @contextlib.contextmanager
+    def local(self, request: HttpRequest) -> Iterator[Path]:
+        """The pending upload as a temporary local file for the readers, deleted afterwards."""
+        try:
+            with local_copy(self.name(request) or "") as path:
+                yield path
+        except FileNotFoundError:
+            raise ImportFileError("上传的文件已不存在（可能已被导入或清理），请重新上传") from None
+
     def discard(self, request: HttpRequest) -> None:
-        path = self.path(request)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        name = self.name(request)
+        if name is not None:
+            default_storage.delete(name)
         request.session.pop(self.session_key, None)
 
     def store(self, request: HttpRequest, upload, **options) -> str:
         """Keeps the upload for preview and confirm; returns its token."""
         self.discard(request)
-        directory = import_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        _remove_stale_uploads(directory)
+        _remove_stale_uploads()
         token = secrets.token_urlsafe(24)
-        with open(directory / f"{token}.xlsx", "xb") as target:
-            for chunk in upload.chunks():
-                target.write(chunk)
+        default_storage.save(f"{IMPORT_DIR}/{token}.xlsx", upload)
         request.session[self.session_key] = {
             "token": token,
             "filename": upload.name,
@@ -130,27 +172,37 @@ class PendingUpload:
     def claim(self, request: HttpRequest, posted_token: str | None) -> Claimed | None | bool:
         """The file, renamed so nobody else imports it; None if the preview is no longer the
         current one (stale token), False if another request claimed it first."""
-        path = self.path(request)
-        if path is None or posted_token != self.token(request):
+        name = self.name(request)
+        token = self.token(request)
+        if name is None or posted_token != token:
             return None
-        # openpyxl insists on the .xlsx extension, hence the name.
-        claimed = path.with_name(f"{path.stem}.importing.xlsx")
         state = self._state(request)
-        try:
-            os.rename(path, claimed)
-        except FileNotFoundError:
-            request.session.pop(self.session_key, None)
-            return False
         request.session.pop(self.session_key, None)
-        return Claimed(claimed, state.get("filename", ""), state.get("options", {}))
-
-
-def _remove_stale_uploads(directory: Path) -> None:
-    cutoff = time.time() - STALE_SECONDS
-    for path in directory.glob("*.xlsx"):
+        # cache.add is atomic in Redis, shared by every web process: one request wins the token.
+        # Without REDIS_URL the cache is per process, which only the one-process demo runs with.
+        if not cache.add(f"import-claim:{token}", 1, STALE_SECONDS):
+            return False
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
+            path = fetch(name)
+        except FileNotFoundError:
+            return False
+        default_storage.delete(name)
+        return Claimed(path, state.get("filename", ""), state.get("options", {}))
+
+
+def _remove_stale_uploads() -> None:
+    cutoff = timezone.now() - datetime.timedelta(seconds=STALE_SECONDS)
+    try:
+        _folders, names = default_storage.listdir(IMPORT_DIR)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if not name.endswith(".xlsx"):
+            continue
+        stored = f"{IMPORT_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(stored) < cutoff:
+                default_storage.delete(stored)
         except FileNotFoundError:
             pass
 
@@ -258,7 +310,8 @@ class TableImport:
             messages.info(request, "请先上传要导入的文件")
             return redirect(self.upload_url)
         try:
-            report = self.read(self.pending.path(request))
+            with self.pending.local(request) as path:
+                report = self.read(path)
         except ImportFileError as exc:
             filename = self.pending.filename(request)
             self.pending.discard(request)

@@ -2,7 +2,9 @@
 
 A backup is a directory holding
 - db.dump: `pg_dump -Fc` of the whole database (schema, data, triggers of the audit trail);
-- media.tar.gz: every uploaded file under MEDIA_ROOT (photos, bulletins, kept import files);
+- media.tar.gz: every uploaded file under MEDIA_ROOT (photos, bulletins, kept import files) —
+  empty when media live in an S3/MinIO bucket, which is backed up by the bucket's own means
+  (versioning, replication, `mc mirror`), not copied through a web host;
 - manifest.json: the row count of every table and the SHA-256 of every media file and of both
   archives.
 The counts are taken inside the very snapshot pg_dump dumps (pg_export_snapshot), so a backup
@@ -126,8 +128,9 @@ def _run(command: list[str], env: dict) -> None:
         raise BackupError(f"{command[0]} 失败：{exc.stderr.strip()[-2000:]}") from None
 
 
-def backup(*, database_url: str, media_root: Path, dest: Path) -> Path:
-    """Writes a new backup directory under `dest` and returns it."""
+def backup(*, database_url: str, media_root: Path | None, dest: Path) -> Path:
+    """Writes a new backup directory under `dest` and returns it; `media_root` None: the media
+    are in an object-store bucket and not part of this backup (the manifest says so)."""
     target = Target(database_url)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(dest) / f"anjian-{stamp}"
@@ -157,9 +160,9 @@ def backup(*, database_url: str, media_root: Path, dest: Path) -> Path:
         connection.rollback()
         connection.close()
     files = {}
-    media_root = Path(media_root)
     with tarfile.open(out / MEDIA, "w:gz") as archive:
-        if media_root.is_dir():
+        if media_root is not None and Path(media_root).is_dir():
+            media_root = Path(media_root)
             for path in sorted(media_root.rglob("*")):
                 if path.is_file():
                     name = path.relative_to(media_root).as_posix()
@@ -171,6 +174,7 @@ def backup(*, database_url: str, media_root: Path, dest: Path) -> Path:
         "server_version": server_version,
         "tables": counts,
         "media": files,
+        "media_storage": "filesystem" if media_root is not None else "bucket",
         "archives": {DUMP: sha256_file(out / DUMP), MEDIA: sha256_file(out / MEDIA)},
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")

@@ -15,6 +15,8 @@ from typing import IO
 
 import xlsxwriter
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.urls import reverse
@@ -278,7 +280,7 @@ def stuck_jobs(now: datetime.datetime) -> list[int]:
 
 
 def run_export_job(job_id: int) -> None:
-    """Write a queued export to MEDIA_ROOT/exports/ and tell the user. Safe to run twice: a
+    """Write a queued export to exports/ in the media storage and tell the user. Safe to run twice: a
     job another run already claimed (or finished) is left alone — unless its heartbeat stopped
     TASK_LEASE_SECONDS ago, when the worker holding it must have died."""
     now = timezone.now()
@@ -292,8 +294,9 @@ def run_export_job(job_id: int) -> None:
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     today = timezone.localdate()
     relative = f"exports/{today:%Y/%m}/ledger-{job.pk}-{secrets.token_hex(8)}.xlsx"
-    path = settings.MEDIA_ROOT / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written to a temporary file of the worker, then saved to the storage (the bucket, when
+    # configured): the web process that serves the download may run on another host.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally
     try:
         # Scope is re-applied as of now: a user who lost access since asking gets less, not more.
         _filterset, queryset = ledger_queryset(job.user, params_querydict(job.params))
@@ -303,17 +306,20 @@ def run_export_job(job_id: int) -> None:
         def progress(done: int) -> None:
             ExportJob.objects.filter(pk=job.pk).update(done=done, heartbeat_at=timezone.now())
 
-        written = write_ledger(iter_hazards(queryset), str(path), progress=progress)
+        written = write_ledger(iter_hazards(queryset), handle, progress=progress)
+        handle.seek(0)
+        name = default_storage.save(relative, File(handle))
     except Exception as exc:
         logger.exception("ledger export %s failed", job.pk)
-        path.unlink(missing_ok=True)
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
         )
         raise
+    finally:
+        handle.close()
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
-        file=relative,
+        file=name,
         total=written,
         done=written,
         finished_at=timezone.now(),

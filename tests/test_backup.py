@@ -102,3 +102,21 @@ def test_restore_refuses_a_database_that_is_not_empty_and_a_damaged_dump(
         handle.write(b"tampered")
     with pytest.raises(CommandError, match="哈希不一致"):
         call_command("restore", str(made), database_url=scratch_db, media_root=str(tmp_path / "m2"))
+
+
+def test_with_media_in_a_bucket_the_backup_holds_the_database_and_says_so(
+    media, scratch_db, tmp_path, settings, capsys
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.test_stateless_media.BucketStorage"},
+    }
+    settings.AWS_STORAGE_BUCKET_NAME = "anjian-media"
+    call_command("backup", dest=str(tmp_path / "backups"))
+    (made,) = (tmp_path / "backups").iterdir()
+    manifest = json.loads((made / "manifest.json").read_text("utf-8"))
+    # MEDIA_ROOT on this host is not where the media are: nothing of it is archived.
+    assert manifest["media"] == {} and manifest["media_storage"] == "bucket"
+    assert "对象存储桶（anjian-media）" in capsys.readouterr().err
+    restored_media = tmp_path / "restored-media"
+    call_command("restore", str(made), database_url=scratch_db, media_root=str(restored_media))

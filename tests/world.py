@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from PIL import Image
@@ -130,11 +131,10 @@ def build() -> dict[str, object]:
         user=insp_a,
     )
     export = ExportJob.objects.create(user=insp_a, status=ExportJob.Status.DONE, total=1, done=1)
-    export.file = f"exports/matrix-{export.pk}.xlsx"
+    export.file = default_storage.save(
+        f"exports/matrix-{export.pk}.xlsx", ContentFile(b"PK\x03\x04 not opened by the matrix")
+    )
     export.save(update_fields=["file"])
-    export_file = export.file_path()
-    export_file.parent.mkdir(parents=True, exist_ok=True)
-    export_file.write_bytes(b"PK\x03\x04 not opened by the matrix")
     enforcement = EnforcementAction.objects.create(
         unit=unit,
         kind=EnforcementAction.Kind.SUSPEND,

@@ -73,7 +73,8 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         messages.info(request, "请先上传要导入的 Excel 文件")
         return redirect("units:import")
     try:
-        report = xlsx.analyse(PENDING.path(request), max_rows=settings.IMPORT_MAX_ROWS)
+        with PENDING.local(request) as path:
+            report = xlsx.analyse(path, max_rows=settings.IMPORT_MAX_ROWS)
     except xlsx.ImportFileError as exc:
         filename = PENDING.filename(request)
         PENDING.discard(request)

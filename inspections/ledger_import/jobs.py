@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 import secrets
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from anjian.imports import Claimed, import_dir
+from anjian.imports import IMPORT_DIR, Claimed, fetch
 from anjian.spreadsheets import ImportFileError
 
 from ..models import ImportJob, Notification
@@ -34,15 +34,16 @@ def start_job(*, actor, claimed: Claimed) -> ImportJob:
     """Keeps the claimed upload for the worker and queues the job after commit."""
     from ..tasks import imports as tasks  # plain functions never import tasks at module level
 
-    directory = import_dir() / "jobs"
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{secrets.token_urlsafe(16)}.xlsx"
-    os.rename(claimed.path, target)
+    # In the media storage, not on this host: the worker may run on another machine.
+    with claimed.path.open("rb") as source:
+        name = default_storage.save(
+            f"{IMPORT_DIR}/jobs/{secrets.token_urlsafe(16)}.xlsx", File(source)
+        )
     job = ImportJob.objects.create(
         kind=ImportJob.Kind.HAZARDS,
         user=actor,
         filename=claimed.filename[:200],
-        file=str(target.relative_to(settings.MEDIA_ROOT)),
+        file=name,
         options=claimed.options,
     )
     tasks.enqueue(job.pk)
@@ -81,13 +82,15 @@ def run_import_job(job_id: int) -> None:
     if not claimed:
         return
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    path = Path(settings.MEDIA_ROOT) / job.file
+    stored = job.file
 
     def progress(done: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(done=done, heartbeat_at=timezone.now())
 
     outcome: dict = {}
+    path = None
     try:
+        path = fetch(stored)
         report = import_ledger(
             str(path),
             actor=job.user,
@@ -96,6 +99,8 @@ def run_import_job(job_id: int) -> None:
             max_rows=settings.IMPORT_MAX_ROWS,
             progress=progress,
         )
+    except FileNotFoundError:
+        outcome = {"status": ImportJob.Status.FAILED, "error": "导入文件已不存在，请重新上传"}
     except ImportFileError as exc:
         outcome = {"status": ImportJob.Status.FAILED, "error": str(exc)}
     except IntegrityError:
@@ -120,6 +125,9 @@ def run_import_job(job_id: int) -> None:
             "issues": [[i.row, i.column, i.message] for i in report.errors[:MAX_ISSUES]],
             "status": ImportJob.Status.FAILED if report.errors else ImportJob.Status.DONE,
         }
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
     with transaction.atomic():
         # A run taken over as dead may still have finished first: its result stands.
         updated = (
@@ -139,7 +147,8 @@ def run_import_job(job_id: int) -> None:
             )
         else:
             _notify(job, "隐患台账未导入", "导入前重新校验发现问题，未导入任何隐患，请查看原因。")
-    path.unlink(missing_ok=True)
+    if stored:
+        default_storage.delete(stored)
 
 
 def _notify(job: ImportJob, title: str, body: str) -> None:

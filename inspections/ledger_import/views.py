@@ -87,11 +87,12 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         PENDING.set_options(request, create_units=request.POST.get("create_units") == "1")
         return redirect("hazard_import_preview")
     try:
-        report = analyse(
-            PENDING.path(request),
-            create_units=bool(PENDING.options(request).get("create_units")),
-            max_rows=settings.IMPORT_MAX_ROWS,
-        )
+        with PENDING.local(request) as path:
+            report = analyse(
+                path,
+                create_units=bool(PENDING.options(request).get("create_units")),
+                max_rows=settings.IMPORT_MAX_ROWS,
+            )
     except ImportFileError as exc:
         filename = PENDING.filename(request)
         PENDING.discard(request)

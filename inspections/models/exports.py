@@ -1,7 +1,5 @@
 """Large ledger exports, written by a worker and downloaded by the user who asked."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -29,7 +27,7 @@ class ExportJob(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField("总行数", default=0)
     done = models.PositiveIntegerField("已写行数", default=0)
-    # Relative to MEDIA_ROOT.
+    # Its name in the media storage (MEDIA_ROOT or the bucket), exports/YYYY/MM/….
     file = models.CharField("文件", max_length=200, blank=True)
     error = models.TextField("错误", blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
@@ -70,6 +68,3 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    def file_path(self) -> Path | None:
-        return Path(settings.MEDIA_ROOT) / self.file if self.file else None

@@ -15,7 +15,7 @@ class ImportJobQuerySet(models.QuerySet):
 
 class ImportJob(models.Model):
     """One confirmed import too large to run inside the request. The uploaded file waits in
-    MEDIA_ROOT/imports/jobs/ until the worker has imported it (or found it no longer valid)."""
+    the media storage (imports/jobs/) until the worker has imported it (or found it no longer valid)."""
 
     class Kind(models.TextChoices):
         HAZARDS = "hazards", "隐患台账"
@@ -34,7 +34,7 @@ class ImportJob(models.Model):
         related_name="import_jobs",
     )
     filename = models.CharField("文件名", max_length=200)
-    # Relative to MEDIA_ROOT; emptied once the file is deleted.
+    # Its name in the media storage; emptied once the file is deleted.
     file = models.CharField("文件", max_length=200, blank=True)
     options = models.JSONField("选项", default=dict, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)

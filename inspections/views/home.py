@@ -393,7 +393,7 @@ def _pending_imports(request) -> list[dict]:
         ("duty_import", "值班表导入待确认", DUTY_IMPORT, "duty_import_preview"),
     ):
         if pending.exists(request):
-            filename = pending.filename(request) or pending.path(request).name
+            filename = pending.filename(request) or pending.name(request)
             found.append(
                 {"key": key, "label": label, "hint": filename, "count": 1, "url": reverse(url)}
             )

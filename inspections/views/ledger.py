@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -317,11 +318,14 @@ def export_job(request, pk: int):
 @require_GET
 def export_job_download(request, pk: int):
     job = _get_job_for_user(request, pk)
-    path = job.file_path()
-    if job.status != ExportJob.Status.DONE or path is None or not path.exists():
+    if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404("导出文件尚未生成")
+    try:
+        handle = default_storage.open(job.file, "rb")
+    except FileNotFoundError:
+        raise Http404("导出文件已不存在") from None
     return FileResponse(
-        path.open("rb"),
+        handle,
         as_attachment=True,
         filename=exports.ledger_filename(timezone.localtime(job.created_at).date()),
         content_type=exports.XLSX_CONTENT_TYPE,

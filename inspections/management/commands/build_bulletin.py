@@ -41,7 +41,11 @@ class Command(BaseCommand):
         if bulletin.status != Bulletin.Status.READY:
             raise CommandError(f"通报 #{bulletin.pk} 生成失败：{bulletin.error}")
         self.stderr.write(f"通报 #{bulletin.pk}：{bulletin.title}")
-        self.stdout.write(bulletin.pdf.path)
+        try:
+            self.stdout.write(bulletin.pdf.path)
+        except NotImplementedError:
+            # An object store has no local path: the name in the bucket instead.
+            self.stdout.write(bulletin.pdf.name)
 
     def _actor(self, username: str | None) -> User:
         users = User.objects.filter(is_active=True)
