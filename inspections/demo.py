@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -1037,3 +1037,34 @@ def _duty_roster(history: History) -> None:
                     "created_by": history.office,
                 },
             )
+
+
+# The units' portal (单位账号) in the demo: the unit with the most hazards waiting for its
+# rectification, so that reporting one (and the inspector verifying it) can be tried at once.
+UNIT_ACCOUNT = "unit1"
+
+
+def seed_unit_account(password: str) -> User | None:
+    """The demo's one unit account, linked to its busiest unit; None if it already exists."""
+    if User.objects.filter(username=UNIT_ACCOUNT).exists():
+        return None
+    waiting = (
+        Hazard.objects.filter(status__in=[Hazard.Status.ASSIGNED, Hazard.Status.RECTIFYING])
+        .values("unit")
+        .annotate(n=Count("id"))
+        .order_by("-n", "unit")
+        .first()
+    )
+    if waiting is None:
+        return None
+    unit = Unit.objects.get(pk=waiting["unit"])
+    account = User(
+        username=UNIT_ACCOUNT,
+        name=unit.safety_contact or "安全负责人",
+        role=User.Role.UNIT,
+        unit=unit,
+        email=f"{UNIT_ACCOUNT}@anjian.example",
+    )
+    account.set_password(password)
+    account.save()
+    return account

@@ -168,3 +168,15 @@ def test_enforcement_and_accidents(db_seeded):
     assert (hongxing.occurred_on.month, hongxing.occurred_on.day, hongxing.deaths) == (9, 4, 1)
     assert hongxing.unit.area.name == "大潘街道"
     assert Accident.objects.filter(kind=Accident.Kind.FIRE).count() >= 3
+
+
+def test_the_demo_unit_account_opens_the_portal_of_a_unit_with_work_waiting(db_seeded, client):
+    account = demo.seed_unit_account("demo-pw")
+    assert account.role == account.Role.UNIT and account.unit_id
+    waiting = Hazard.objects.filter(unit=account.unit, status__in=[S.ASSIGNED, S.RECTIFYING])
+    assert waiting.exists()
+    assert demo.seed_unit_account("demo-pw") is None  # once
+    client.force_login(account)
+    page = client.get("/", follow=True)
+    assert page.redirect_chain[-1][0].endswith("/portal/")
+    assert account.unit.name in page.content.decode()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from inspections import reminders
 from units import demo as units_demo
+from units.models import User
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             # A production database seeded by mistake gets nine accounts sharing a published
             # password, an admin among them, and ~700 made-up units mixed into the real ledger.
             raise CommandError(
-                "DEBUG 已关闭（生产环境）：seed_demo 会建立九个共用同一公开密码的演示账号（含管理员）"
+                "DEBUG 已关闭（生产环境）：seed_demo 会建立一批共用同一公开密码的演示账号（含管理员）"
                 "和约 700 家虚构单位。只在试用环境运行（DEBUG=1）；确实要在此库载入时加 "
                 "--i-know-this-is-production。"
             )
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             from inspections import demo as inspections_demo
 
             inspections_demo.seed_history()
+            inspections_demo.seed_unit_account(password)
             # Today's reminders as the morning job would leave them, so the notification centre
             # has something to show; mail stays for the real job (`send_reminders`).
             reminders.scan(timezone.localdate())
@@ -56,3 +58,10 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for username, name, _role, _dept in units_demo.DEMO_USERS:
             self.stdout.write(f"  {username:<11} {name}")
+        from inspections.demo import UNIT_ACCOUNT
+
+        unit_account = User.objects.filter(username=UNIT_ACCOUNT, role=User.Role.UNIT).first()
+        if unit_account:
+            self.stdout.write(
+                f"  {UNIT_ACCOUNT:<11} 单位账号：{unit_account.unit.name}（登录后进入 /portal/）"
+            )
