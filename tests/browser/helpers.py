@@ -30,3 +30,21 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{safe_name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Functions, not expressions: a bare expression is eval()ed in the page, which its CSP forbids
+# (the first check runs outside the page's CSP, so an expression passes only when it is true
+# at once — a test that fails only when the worker is slow to take over).
+SW_READY = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+
+
+def wait_for_worker(page: Page) -> None:
+    """Until the service worker controls the page. A page whose navigation began while the
+    worker was still installing (the login form sent quickly) stays uncontrolled even after
+    the worker claims its clients: the next load is controlled, as the inspector's next visit."""
+    page.wait_for_function(
+        "async () => !!(await navigator.serviceWorker.ready).active", polling=200, timeout=30_000
+    )
+    if not page.evaluate(SW_READY):
+        page.reload()
+    page.wait_for_function(SW_READY, polling=200, timeout=15_000)

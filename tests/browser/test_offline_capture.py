@@ -15,12 +15,10 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from inspections.models import Hazard, HazardPhoto, Inspection
 from tests import factories
-from tests.browser.helpers import login, shot
+from tests.browser.helpers import login, shot, wait_for_worker
 
 pytestmark = pytest.mark.browser
 
-# Functions, not expressions: a bare expression is eval()ed in the page, which its CSP forbids.
-SW_READY = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
 CACHED_UNITS = """async () => {
   const cache = await caches.open("anjian-pages");
   return !!(await cache.match("/inspections/unit-search/mine/")) && !!(await cache.match("/hazards/"));
@@ -55,18 +53,6 @@ READ_COPY = """async () => {
   return await new Promise((ok) => { const q = db.transaction("copy").objectStore("copy").get("record");
     q.onsuccess = () => ok(q.result); });
 }"""
-
-
-def wait_for_worker(page: Page) -> None:
-    """Until the service worker controls the page. A page whose navigation began while the
-    worker was still installing (the login form sent quickly) stays uncontrolled even after
-    the worker claims its clients: the next load is controlled, as the inspector's next visit."""
-    page.wait_for_function(
-        "async () => !!(await navigator.serviceWorker.ready).active", polling=200, timeout=30_000
-    )
-    if not page.evaluate(SW_READY):
-        page.reload()
-    page.wait_for_function(SW_READY, polling=200, timeout=15_000)
 
 
 def wait_until_kept(page: Page) -> None:

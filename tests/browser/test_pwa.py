@@ -4,7 +4,7 @@ a page never visited shows the offline notice instead of the browser's error."""
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.browser.helpers import login, shot
+from tests.browser.helpers import login, shot, wait_for_worker
 
 
 def test_inspection_form_opens_without_a_network(live_url, phone_page: Page):
@@ -12,7 +12,7 @@ def test_inspection_form_opens_without_a_network(live_url, phone_page: Page):
     fire = factories.department("消防")
     inspector = factories.user("pwa_insp", "inspector", fire, name="消防检查员甲")
     login(page, live_url, inspector.username)
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     page.goto(f"{live_url}/inspections/new/")
     expect(page.locator("form")).not_to_have_count(0)
     page.context.set_offline(True)
