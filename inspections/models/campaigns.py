@@ -7,8 +7,10 @@ from django.db.models import F, Q
 from units.models import Area, Category, Department, Unit
 from units.search import InArray
 
+from .voiding import Voidable
 
-class Campaign(models.Model):
+
+class Campaign(Voidable):
     """专项检查/大排查, e.g. 中秋国庆节前安全生产大检查."""
 
     name = models.CharField("名称", max_length=100)
@@ -25,17 +27,6 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    # Voided, never deleted (the audit trail keeps who and why): no new inspection joins it.
-    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="作废人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    void_reason = models.TextField("作废原因", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "专项检查"
@@ -89,7 +80,7 @@ class InspectionQuerySet(models.QuerySet):
         return self.filter(mine | (shown & departmental))
 
 
-class Inspection(models.Model):
+class Inspection(Voidable):
     """检查记录: who inspected which unit, when, and what was found."""
 
     class Kind(models.TextChoices):
@@ -154,16 +145,6 @@ class Inspection(models.Model):
     # Made by the phone that captured the record offline: a retried or doubled upload finds the
     # record it already created instead of making a second one (views/offline.py).
     client_uuid = models.UUIDField("本机记录标识", null=True, blank=True, editable=False)
-    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="作废人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    void_reason = models.TextField("作废原因", blank=True)
 
     objects = InspectionQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from units.models import Department, Unit
 
 from .campaigns import Inspection
+from .voiding import Voidable
 
 
 class EnforcementActionQuerySet(models.QuerySet):
@@ -18,7 +19,7 @@ class EnforcementActionQuerySet(models.QuerySet):
         return self.filter(unit__in=Unit.objects.visible_to(user).values("pk"))
 
 
-class EnforcementAction(models.Model):
+class EnforcementAction(Voidable):
     """执法措施: 责令停产整顿, 关闭取缔, 罚款, 移送司法."""
 
     class Kind(models.TextChoices):
@@ -57,17 +58,6 @@ class EnforcementAction(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    # Voided with a reason, never deleted; left out of statistics, kept on the record.
-    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="作废人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    void_reason = models.TextField("作废原因", blank=True)
 
     objects = EnforcementActionQuerySet.as_manager()
 
@@ -125,7 +115,7 @@ class AccidentQuerySet(models.QuerySet):
         return self.filter(unit__in=Unit.objects.visible_to(user).values("pk"))
 
 
-class Accident(models.Model):
+class Accident(Voidable):
     """事故."""
 
     class Kind(models.TextChoices):
@@ -168,17 +158,6 @@ class Accident(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    # Voided with a reason, never deleted; left out of statistics, kept on the record.
-    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="作废人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    void_reason = models.TextField("作废原因", blank=True)
 
     objects = AccidentQuerySet.as_manager()
 
