@@ -452,23 +452,21 @@ def unit_search(request: HttpRequest) -> JsonResponse:
         .select_related("lead_department", "category")
         .order_by("name", "id")[:UNIT_SEARCH_LIMIT]
     )
-    return JsonResponse(
-        {
-            "results": [
-                {
-                    "id": unit.pk,
-                    "name": unit.name,
-                    "credit_code": unit.credit_code,
-                    "address": unit.address,
-                    "category": unit.category.name,
-                    "is_illegal": unit.is_illegal,
-                    "lead_department": unit.lead_department_id,
-                    "lead_department_name": unit.lead_department.name,
-                }
-                for unit in units
-            ]
-        }
-    )
+    return JsonResponse({"results": [unit_search_row(unit) for unit in units]})
+
+
+def unit_search_row(unit: Unit) -> dict:
+    """A unit as the form's unit search shows it, online and from the phone's offline list."""
+    return {
+        "id": unit.pk,
+        "name": unit.name,
+        "credit_code": unit.credit_code,
+        "address": unit.address,
+        "category": unit.category.name,
+        "is_illegal": unit.is_illegal,
+        "lead_department": unit.lead_department_id,
+        "lead_department_name": unit.lead_department.name,
+    }
 
 
 # --- photos ----------------------------------------------------------------------------------

@@ -31,7 +31,13 @@ from ..forms_inspections import (
 )
 from ..models import Hazard, HazardPhoto, Inspection
 from ..photos import discard_files
-from .inspections import NoLongerDraft, RolledBack, put_completeness_errors, save_record
+from .inspections import (
+    NoLongerDraft,
+    RolledBack,
+    put_completeness_errors,
+    save_record,
+    unit_search_row,
+)
 
 # A street office or a regulator sees a few thousand units; the office sees the whole district
 # and searches online. The list is what the phone downloads once per visit of the form.
@@ -60,19 +66,7 @@ def offline_units(request: HttpRequest) -> JsonResponse:
         .select_related("lead_department", "category")
         .order_by("name", "id")[: OFFLINE_UNIT_LIMIT + 1]
     )
-    rows = [
-        {
-            "id": unit.pk,
-            "name": unit.name,
-            "credit_code": unit.credit_code,
-            "address": unit.address,
-            "category": unit.category.name,
-            "is_illegal": unit.is_illegal,
-            "lead_department": unit.lead_department_id,
-            "lead_department_name": unit.lead_department.name,
-        }
-        for unit in units
-    ]
+    rows = [unit_search_row(unit) for unit in units]
     return JsonResponse(
         {"results": rows[:OFFLINE_UNIT_LIMIT], "truncated": len(rows) > OFFLINE_UNIT_LIMIT}
     )
