@@ -693,6 +693,15 @@ def _notify_everyone(bulletin: Bulletin, today: datetime.date) -> None:
     )
 
 
+def _draft_owner() -> User | None:
+    """Who an automatic draft is created by: the first active office (or admin) account."""
+    return (
+        User.objects.filter(is_active=True, role__in=[User.Role.OFFICE, User.Role.ADMIN])
+        .order_by("id")
+        .first()
+    )
+
+
 def auto_draft_previous_quarter(*, today: datetime.date | None = None) -> Bulletin | None:
     """Beat, daily: the 季报 of the quarter just ended, drafted once. The unique constraint
     decides (one 季报 per quarter), so the task running twice, or after the office made it
@@ -702,11 +711,7 @@ def auto_draft_previous_quarter(*, today: datetime.date | None = None) -> Bullet
     start, _ = quarterly.quarter_bounds(year, quarter)
     if Bulletin.objects.filter(kind=Bulletin.Kind.QUARTERLY, period_start=start).exists():
         return None
-    actor = (
-        User.objects.filter(is_active=True, role__in=[User.Role.OFFICE, User.Role.ADMIN])
-        .order_by("id")
-        .first()
-    )
+    actor = _draft_owner()
     if actor is None:
         logger.warning("no office user to own the quarterly report draft; skipped")
         return None
@@ -722,11 +727,7 @@ def auto_draft_previous_month(*, today: datetime.date | None = None) -> Bulletin
     today = today or timezone.localdate()
     end = today.replace(day=1) - datetime.timedelta(days=1)
     start = end.replace(day=1)
-    actor = (
-        User.objects.filter(is_active=True, role__in=[User.Role.OFFICE, User.Role.ADMIN])
-        .order_by("id")
-        .first()
-    )
+    actor = _draft_owner()
     if actor is None:
         logger.warning("no office user to own the monthly bulletin draft; skipped")
         return None

@@ -21,7 +21,7 @@ Overdue is not kept here: it changes at midnight without any write. It is counte
 partial indexes of `overdue_q`. PostgreSQL only: SQLite (the demo) counts the hazards directly.
 """
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import Subquery, Sum
 
 from units.models import Area, Department, User
@@ -184,8 +184,6 @@ SELECT {_KEY}, SUM(n) FROM gone GROUP BY {_KEY} HAVING SUM(n) <> 0
 
 def compact_counts(using: str = "default") -> bool:
     """One row per key again; False when another sweeper is at it (or on SQLite)."""
-    from django.db import transaction
-
     if not counts_maintained(using):
         return False
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
