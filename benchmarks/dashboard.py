@@ -41,8 +41,14 @@ from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.common import bench_units, fill_hazard_scope, remove_bench_users  # noqa: E402
-from inspections.models import Hazard, Inspection  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    bench_units,
+    fill_hazard_scope,
+    insert_select,
+    remove_bench_users,
+)
+from inspections.models import Accident, EnforcementAction, Hazard, Inspection  # noqa: E402
+from inspections.models.counts import REBUILD_SQL  # noqa: E402
 from inspections.views.dashboard import dashboard_page  # noqa: E402
 from units.models import Department, Unit, User  # noqa: E402
 
@@ -78,43 +84,56 @@ def generate(count: int) -> None:
     first = datetime.date(today.year - 1, 1, 1)
     days = (today - first).days + 1
     # Inspections spread over the two years, by the unit's lead department.
-    sql(
-        """
-        INSERT INTO inspections_inspection (unit_id, department_id, created_by_id, date, kind,
-            checked_items, summary, no_hazards, status, submitted_at, created_at, updated_at,
-            change_seq)
-        SELECT u.id, u.lead_department_id, %(by)s, %(first)s::date + (g * 37 %% %(days)s)::int,
-            'routine', '消防通道', '', false, 'submitted', now(), now(), now(), 0
-        FROM generate_series(0, %(n)s - 1) g
-        JOIN units_unit u ON u.id = 1 + g %% %(units)s
-        """,
+    insert_select(
+        Inspection,
+        {
+            "unit_id": "u.id",
+            "department_id": "u.lead_department_id",
+            "created_by_id": "%(by)s",
+            "date": "%(first)s::date + (g * 37 %% %(days)s)::int",
+            "checked_items": "'消防通道'",
+            "status": "'submitted'",
+            "submitted_at": "now()",
+            "created_at": "now()",
+            "updated_at": "now()",
+        },
+        "FROM generate_series(0, %(n)s - 1) g JOIN units_unit u ON u.id = 1 + g %% %(units)s",
         {"by": inspector.pk, "first": first, "days": days, "n": INSPECTIONS, "units": UNITS},
     )
+    # The inspections numbered from 0, so that hazard g belongs to inspection g mod their count.
     sql(
+        "CREATE TEMP TABLE insp AS SELECT row_number() OVER (ORDER BY i.id) - 1 AS k, i.id,"
+        " i.unit_id, u.lead_department_id FROM inspections_inspection i"
+        " JOIN units_unit u ON u.id = i.unit_id"
+    )
+    sql("ALTER TABLE insp ADD PRIMARY KEY (k)")
+    sql("ANALYZE insp")
+    insert_select(
+        Hazard,
+        {
+            "number": "'YH-D-' || lpad(g::text, 8, '0')",
+            "year": "extract(year FROM f.found_on)::int",
+            "found_on": "f.found_on",
+            "source": "'inspection'",
+            "description": "'看板基准隐患'",
+            "hazard_type": "(ARRAY['fire','electrical','special_equipment','hazchem',"
+            "'construction','traffic','machinery','other'])[1 + g %% 8]",
+            "level": "CASE WHEN g %% 20 = 0 THEN 'major' ELSE 'general' END",
+            "responsible_person": "'张三'",
+            "deadline": "f.found_on + 15",
+            "original_deadline": "f.found_on + 15",
+            "status": "s.status",
+            "listed_document": "CASE WHEN g %% 200 = 0"
+            " THEN '安委办督〔2026〕' || g || '号' ELSE '' END",
+            "closed_at": "CASE WHEN s.status = 'closed' THEN (LEAST(f.found_on + 10,"
+            " %(today)s::date) + time '10:00') AT TIME ZONE 'Asia/Shanghai' END",
+            "created_at": "now()",
+            "updated_at": "now()",
+            "lead_department_id": "insp.lead_department_id",
+            "unit_id": "insp.unit_id",
+            "inspection_id": "insp.id",
+        },
         """
-        WITH insp AS (
-            SELECT row_number() OVER (ORDER BY i.id) - 1 AS k, i.id, i.unit_id,
-                   u.lead_department_id
-            FROM inspections_inspection i JOIN units_unit u ON u.id = i.unit_id
-        )
-        INSERT INTO inspections_hazard (
-            number, year, found_on, source, external_source, external_id, description,
-            location, hazard_type, level, legal_basis, responsible_person, responsible_phone,
-            deadline, original_deadline, rectification_plan, measures, status, fixed_on_spot,
-            disposal, reopen_count, listed_document, plan_responsible, plan_measures,
-            plan_emergency, closed_at, version, created_at, updated_at, change_seq,
-            lead_department_id, unit_id, inspection_id)
-        SELECT 'YH-D-' || lpad(g::text, 8, '0'), extract(year FROM f.found_on)::int, f.found_on,
-            'inspection', '', '', '看板基准隐患', '',
-            (ARRAY['fire','electrical','special_equipment','hazchem','construction','traffic',
-                   'machinery','other'])[1 + g %% 8],
-            CASE WHEN g %% 20 = 0 THEN 'major' ELSE 'general' END, '', '张三', '',
-            f.found_on + 15, f.found_on + 15, '', '', s.status, false, '', 0,
-            CASE WHEN g %% 200 = 0 THEN '安委办督〔2026〕' || g || '号' ELSE '' END, '', '', '',
-            CASE WHEN s.status = 'closed'
-                 THEN (LEAST(f.found_on + 10, %(today)s::date) + time '10:00') AT TIME ZONE
-                      'Asia/Shanghai' END,
-            1, now(), now(), 0, insp.lead_department_id, insp.unit_id, insp.id
         FROM generate_series(1::bigint, %(count)s) AS g
         JOIN insp ON insp.k = g %% %(inspections)s
         CROSS JOIN LATERAL (
@@ -134,14 +153,20 @@ def generate(count: int) -> None:
             "today": today,
         },
     )
+    sql("DROP TABLE insp")
     fill_hazard_scope()
-    sql(
+    insert_select(
+        EnforcementAction,
+        {
+            "unit_id": "u.id",
+            "kind": "k.kind",
+            "decided_on": "%(first)s::date + (g * 13 %% %(days)s)::int",
+            "fine_amount": "CASE WHEN k.kind = 'fine' THEN 5000 + g %% 50 * 1000 END",
+            "department_id": "u.lead_department_id",
+            "created_by_id": "%(by)s",
+            "created_at": "now()",
+        },
         """
-        INSERT INTO inspections_enforcementaction (unit_id, kind, decided_on, document_number,
-            fine_amount, department_id, note, created_by_id, created_at)
-        SELECT u.id, k.kind, %(first)s::date + (g * 13 %% %(days)s)::int, '',
-            CASE WHEN k.kind = 'fine' THEN 5000 + g %% 50 * 1000 END, u.lead_department_id,
-            '', %(by)s, now()
         FROM generate_series(0, 4999) g
         JOIN units_unit u ON u.id = 1 + g * 7 %% %(units)s
         CROSS JOIN LATERAL (SELECT (ARRAY['fine','fine','suspend','close','judicial'])
@@ -149,19 +174,23 @@ def generate(count: int) -> None:
         """,
         {"first": first, "days": days, "by": inspector.pk, "units": UNITS},
     )
-    sql(
-        """
-        INSERT INTO inspections_accident (unit_id, area_id, occurred_on, kind, deaths,
-            injuries, direct_loss, description, created_by_id, created_at)
-        SELECT u.id, u.area_id, %(first)s::date + (g * 11 %% %(days)s)::int,
-            (ARRAY['fire','fire','traffic','machinery','fall','other'])[1 + g %% 6],
-            CASE WHEN g %% 25 = 0 THEN 1 ELSE 0 END, g %% 3, 0, '基准事故', %(by)s, now()
-        FROM generate_series(0, 599) g
-        JOIN units_unit u ON u.id = 1 + g * 31 %% %(units)s
-        """,
+    insert_select(
+        Accident,
+        {
+            "unit_id": "u.id",
+            "area_id": "u.area_id",
+            "occurred_on": "%(first)s::date + (g * 11 %% %(days)s)::int",
+            "kind": "(ARRAY['fire','fire','traffic','machinery','fall','other'])[1 + g %% 6]",
+            "deaths": "CASE WHEN g %% 25 = 0 THEN 1 ELSE 0 END",
+            "injuries": "g %% 3",
+            "direct_loss": "0",
+            "description": "'基准事故'",
+            "created_by_id": "%(by)s",
+            "created_at": "now()",
+        },
+        "FROM generate_series(0, 599) g JOIN units_unit u ON u.id = 1 + g * 31 %% %(units)s",
         {"first": first, "days": days, "by": inspector.pk, "units": UNITS},
     )
-    sql("VACUUM ANALYZE")
 
 
 def request(user, params: dict):
@@ -197,7 +226,14 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if args.fresh or Hazard.objects.count() != args.hazards:
         started = time.perf_counter()
-        generate(args.hazards)
+        # As in district.py: no audit history for generated rows; the counts rebuilt after.
+        sql("SET session_replication_role = replica")
+        try:
+            generate(args.hazards)
+        finally:
+            sql("SET session_replication_role = DEFAULT")
+        sql(REBUILD_SQL)
+        sql("VACUUM ANALYZE")
         print(f"generated {args.hazards:,} hazards in {time.perf_counter() - started:.1f}s")
     office = User.objects.get(username="bench_office")
     inspector = User.objects.get(username="bench_inspector")
