@@ -1,7 +1,7 @@
 from .bulletins import Bulletin, BulletinAdjustment, BulletinDefaults, BulletinEvent
 from .calendar import CalendarDay
 from .campaigns import Campaign, CampaignArea, CampaignCategory, Inspection, InspectionInspector
-from .counts import HazardCount
+from .counts import HazardCount, HazardMonthCount
 from .documents import Document, DocumentPrefix
 from .duty import DutyShift
 from .enforcement import Accident, EnforcementAction, EnforcementActionHazard
@@ -40,6 +40,7 @@ __all__ = [
     "Hazard",
     "HazardAttachment",
     "HazardCount",
+    "HazardMonthCount",
     "HazardEvent",
     "HazardPhoto",
     "ImportJob",

@@ -21,6 +21,7 @@ Overdue is not kept here: it changes at midnight without any write. It is counte
 partial indexes of `overdue_q`. PostgreSQL only: SQLite (the demo) counts the hazards directly.
 """
 
+from django.conf import settings
 from django.db import connections, models, transaction
 from django.db.models import Subquery, Sum
 
@@ -108,78 +109,124 @@ class HazardCount(models.Model):
 
 
 def counts_maintained(using: str = "default") -> bool:
-    """Whether the triggers exist: PostgreSQL, where migration 0038 installed them."""
+    """Whether the triggers exist: PostgreSQL, where migrations 0038 and 0041 installed them."""
     return connections[using].vendor == "postgresql"
 
 
-def _delta(source: str, sign: str) -> str:
-    columns = ", ".join(KEY_COLUMNS)
-    return f"SELECT {columns}, {sign}1 AS d FROM {source}"
+class CountTable:
+    """The SQL that keeps one count table: `keys` maps each key column to its expression over
+    a hazard row (the column itself, or the month of a date), `name` names the trigger
+    functions and triggers."""
 
+    def __init__(self, table: str, keys: dict[str, str], name: str):
+        self.table, self.keys, self.name = table, keys, name
+        self.columns = ", ".join(keys)
 
-_KEY = ", ".join(KEY_COLUMNS)
-_APPLY = (
-    f"INSERT INTO inspections_hazardcount ({_KEY}, n)"
-    f" SELECT {_KEY}, SUM(d) FROM ({{rows}}) t GROUP BY {_KEY} HAVING SUM(d) <> 0"
-)
+    def _rows(self, source: str, sign: str) -> str:
+        values = ", ".join(f"{expression} AS {column}" for column, expression in self.keys.items())
+        return f"SELECT {values}, {sign}1 AS d FROM {source}"
 
-INSTALL_SQL = f"""
-CREATE OR REPLACE FUNCTION anjian_hazard_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+    def _apply(self, rows: str) -> str:
+        key = self.columns
+        return (
+            f"INSERT INTO {self.table} ({key}, n)"
+            f" SELECT {key}, SUM(d) FROM ({rows}) t GROUP BY {key} HAVING SUM(d) <> 0"
+        )
+
+    @property
+    def install_sql(self) -> str:
+        rows, name = self._rows, self.name
+        both = rows("new_rows", "+") + " UNION ALL " + rows("old_rows", "-")
+        triggers = "".join(
+            f"""
+CREATE TRIGGER {name}_{op.lower()} AFTER {op} ON inspections_hazard
+  REFERENCING {tables}
+  FOR EACH STATEMENT EXECUTE FUNCTION anjian_{name}_rows();"""
+            for op, tables in (
+                ("INSERT", "NEW TABLE AS new_rows"),
+                ("UPDATE", "NEW TABLE AS new_rows OLD TABLE AS old_rows"),
+                ("DELETE", "OLD TABLE AS old_rows"),
+            )
+        )
+        return f"""
+CREATE OR REPLACE FUNCTION anjian_{name}_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    {_APPLY.format(rows=_delta("new_rows", "+"))};
+    {self._apply(rows("new_rows", "+"))};
   ELSIF TG_OP = 'DELETE' THEN
-    {_APPLY.format(rows=_delta("old_rows", "-"))};
+    {self._apply(rows("old_rows", "-"))};
   ELSE
-    {_APPLY.format(rows=_delta("new_rows", "+") + " UNION ALL " + _delta("old_rows", "-"))};
+    {self._apply(both)};
   END IF;
   RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION anjian_hazard_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION anjian_{name}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM inspections_hazardcount;
+  DELETE FROM {self.table};
   RETURN NULL;
 END $$;
-
-CREATE TRIGGER hazard_count_insert AFTER INSERT ON inspections_hazard
-  REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION anjian_hazard_count_rows();
-CREATE TRIGGER hazard_count_update AFTER UPDATE ON inspections_hazard
-  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION anjian_hazard_count_rows();
-CREATE TRIGGER hazard_count_delete AFTER DELETE ON inspections_hazard
-  REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION anjian_hazard_count_rows();
-CREATE TRIGGER hazard_count_truncate AFTER TRUNCATE ON inspections_hazard
-  FOR EACH STATEMENT EXECUTE FUNCTION anjian_hazard_count_truncate();
+{triggers}
+CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON inspections_hazard
+  FOR EACH STATEMENT EXECUTE FUNCTION anjian_{name}_truncate();
 """
 
-# Counts the hazards already there (and repairs the table, should anybody ever need to).
-REBUILD_SQL = f"""
-DELETE FROM inspections_hazardcount;
-INSERT INTO inspections_hazardcount ({_KEY}, n)
-SELECT {_KEY}, COUNT(*) FROM inspections_hazard GROUP BY {_KEY};
+    @property
+    def rebuild_sql(self) -> str:
+        """Counts the hazards already there (and repairs the table, should anybody need to)."""
+        values = ", ".join(self.keys.values())
+        return f"""
+DELETE FROM {self.table};
+INSERT INTO {self.table} ({self.columns}, n)
+SELECT {values}, COUNT(*) FROM inspections_hazard GROUP BY {values};
 """
 
-UNINSTALL_SQL = """
-DROP TRIGGER IF EXISTS hazard_count_insert ON inspections_hazard;
-DROP TRIGGER IF EXISTS hazard_count_update ON inspections_hazard;
-DROP TRIGGER IF EXISTS hazard_count_delete ON inspections_hazard;
-DROP TRIGGER IF EXISTS hazard_count_truncate ON inspections_hazard;
-DROP FUNCTION IF EXISTS anjian_hazard_count_rows();
-DROP FUNCTION IF EXISTS anjian_hazard_count_truncate();
+    @property
+    def uninstall_sql(self) -> str:
+        triggers = "".join(
+            f"DROP TRIGGER IF EXISTS {self.name}_{op} ON inspections_hazard;\n"
+            for op in ("insert", "update", "delete", "truncate")
+        )
+        return (
+            f"{triggers}DROP FUNCTION IF EXISTS anjian_{self.name}_rows();\n"
+            f"DROP FUNCTION IF EXISTS anjian_{self.name}_truncate();\n"
+        )
+
+    @property
+    def compact_sql(self) -> str:
+        # The DELETE sees only committed rows, so a delta of a transaction still open is
+        # neither lost nor counted twice; concurrent writers only append and never wait.
+        key = self.columns
+        return f"""
+WITH gone AS (DELETE FROM {self.table} RETURNING {key}, n)
+INSERT INTO {self.table} ({key}, n)
+SELECT {key}, SUM(n) FROM gone GROUP BY {key} HAVING SUM(n) <> 0
 """
 
-# Folds the deltas into one row per key. The DELETE sees only committed rows, so a delta of a
-# transaction still open is neither lost nor counted twice; concurrent writers only append and
-# never wait for it. The advisory lock keeps two sweepers from folding the same rows.
-COMPACT_LOCK = 0x616E_6A69  # "anji"
-COMPACT_SQL = f"""
-WITH gone AS (DELETE FROM inspections_hazardcount RETURNING {_KEY}, n)
-INSERT INTO inspections_hazardcount ({_KEY}, n)
-SELECT {_KEY}, SUM(n) FROM gone GROUP BY {_KEY} HAVING SUM(n) <> 0
-"""
+
+HAZARD_COUNTS = CountTable("inspections_hazardcount", {c: c for c in KEY_COLUMNS}, "hazard_count")
+INSTALL_SQL = HAZARD_COUNTS.install_sql
+REBUILD_SQL = HAZARD_COUNTS.rebuild_sql
+UNINSTALL_SQL = HAZARD_COUNTS.uninstall_sql
+
+
+def _local_month(column: str) -> str:
+    # The ledger's closed_from / closed_to are local calendar days, so is the month.
+    return f"date_trunc('month', {column} AT TIME ZONE '{settings.TIME_ZONE}')::date"
+
+
+MONTH_COUNTS = CountTable(
+    "inspections_hazardmonthcount",
+    {
+        **{c: c for c in (*KEY_COLUMNS, "source")},
+        "found_month": "date_trunc('month', found_on)::date",
+        "closed_month": _local_month("closed_at"),
+        "deadline_month": "date_trunc('month', deadline)::date",
+    },
+    "hazard_month_count",
+)
+
+COMPACT_LOCK = 0x616E_6A69  # "anji": two sweepers never fold the same rows
 
 
 def compact_counts(using: str = "default") -> bool:
@@ -190,5 +237,44 @@ def compact_counts(using: str = "default") -> bool:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
         if not cursor.fetchone()[0]:
             return False
-        cursor.execute(COMPACT_SQL)
+        for table in (HAZARD_COUNTS, MONTH_COUNTS):
+            cursor.execute(table.compact_sql)
     return True
+
+
+class HazardMonthCount(models.Model):
+    """HazardCount's keys, the source and three months: found, closed (local) and due. The
+    dashboard's figures of whole months (12-month charts, year to date, the league's period)
+    are sums of these rows; the days of a month only partly in a period are counted from the
+    hazards (inspections/dashboard/tally.py). Kept by the same kind of triggers (migration
+    0041, MONTH_COUNTS), compacted by the same sweeper."""
+
+    status = models.CharField(max_length=30)
+    level = models.CharField(max_length=10)
+    hazard_type = models.CharField(max_length=30)
+    source = models.CharField(max_length=20)
+    lead_department = _key(Department)
+    handling_department = _key(Department)
+    scope_owner = _key(User)
+    scope_inspection_department = _key(Department)
+    scope_unit_department = _key(Department)
+    scope_unit_area = _key(Area)
+    found_month = models.DateField()
+    closed_month = models.DateField(null=True)
+    deadline_month = models.DateField(null=True)
+    n = models.BigIntegerField(default=0)
+
+    objects = HazardCountQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["found_month"], name="hazard_month_found_idx"),
+            models.Index(
+                fields=["closed_month"],
+                name="hazard_month_closed_idx",
+                condition=models.Q(closed_month__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.found_month:%Y-%m} {self.status}: {self.n}"
