@@ -388,13 +388,17 @@ def groups(scope: Scope, *, major_overdue_days: int) -> Groups:
         .order_by()
         .annotate(**hazard_counts(scope, major_overdue_days=major_overdue_days))
     )
+    return Groups(hazards=list(hazards), inspections=inspection_groups(scope))
+
+
+def inspection_groups(scope: Scope) -> list[dict]:
+    """Groups.inspections: the period's inspections per (department, street, category, unit)."""
     qs, _ = _inspection_counts(scope)
-    inspections = (
+    return list(
         qs.values(*INSPECTION_GRAIN, key=F("unit__category__is_key"))
         .order_by()
         .annotate(n=Count("id"), zero=Count("id", filter=Q(has_hazards=False)))
     )
-    return Groups(hazards=list(hazards), inspections=list(inspections))
 
 
 def _hazard_totals(rows: list[dict], key: str | None) -> dict:

@@ -22,21 +22,23 @@ from .series import (
     found_closed_by_month,
     league,
     overdue_by_department,
+    overdue_by_lead_department,
 )
 
 
 def compute(scope: DashboardScope, period: Period) -> dict:
     """Every figure of the page, as plain data (cached as a whole)."""
+    overdue = overdue_by_lead_department(scope)
     return {
-        "hazards": hazard_headline(scope, period),
+        "hazards": hazard_headline(scope, period, overdue),
         "enforcement": enforcement_headline(scope, period),
         "accidents": accident_headline(scope, period),
         "charts": [
             found_closed_by_month(scope, period),
-            overdue_by_department(scope, period),
+            overdue_by_department(scope, period, overdue),
             by_type_and_level(scope, period),
             *accidents_by_month(scope, period),
             coverage(scope, period),
         ],
-        "league": league(scope, period),
+        "league": league(scope, period, overdue),
     }

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from .. import stats
-from ..models import EnforcementAction, Hazard
+from ..models import EnforcementAction, Hazard, HazardCount
+from . import tally
 from .scope import (
     CLOSED,
     NOT_ACCEPTED,
@@ -26,47 +27,34 @@ from .scope import (
 )
 
 
-def hazard_headline(scope: DashboardScope, period: Period) -> dict:
+def hazard_headline(scope: DashboardScope, period: Period, overdue=None) -> dict:
     """Found / closed in the period and year to date, both rates, overdue and open major
-    hazards: one query."""
+    hazards (tally.py: none of the queries reads the years on record). `overdue` is
+    series.overdue_by_lead_department's, when the page has it already."""
     spans = {
         "cur": period.current,
         "last": period.current.last_year(),
         "ytd": period.year_to_date,
         "last_ytd": period.year_to_date.last_year(),
     }
-    aggregates: dict[str, Count] = {}
-    for name, span in spans.items():
-        lower, upper = span.closed_bounds()
-        found = Q(found_on__range=(span.start, span.end))
-        aggregates[f"found_{name}"] = Count("id", filter=found)
-        aggregates[f"closed_{name}"] = Count(
-            "id", filter=Q(status=CLOSED, closed_at__gte=lower, closed_at__lt=upper)
-        )
-        if name in ("cur", "last"):
-            accepted = found & ~Q(status__in=NOT_ACCEPTED)
-            due = accepted & Q(deadline__lte=span.end)
-            aggregates[f"accepted_{name}"] = Count("id", filter=accepted)
-            aggregates[f"found_closed_{name}"] = Count("id", filter=found & Q(status=CLOSED))
-            aggregates[f"due_{name}"] = Count("id", filter=due)
-            aggregates[f"due_closed_{name}"] = Count("id", filter=due & Q(status=CLOSED))
-    major_open = Q(level=Hazard.Level.MAJOR, status__in=OPEN)
-    aggregates["major_open"] = Count("id", filter=major_open)
-    aggregates["major_listed"] = Count("id", filter=major_open & ~Q(listed_document=""))
-
-    first = min(span.start for span in spans.values())
-    last = max(span.end for span in spans.values())
-    lower, upper = Span(first, last).closed_bounds()
-    relevant = (
-        Q(found_on__range=(first, last))
-        | Q(status__in=OPEN)
-        | Q(status=CLOSED, closed_at__gte=lower, closed_at__lt=upper)
+    accepted = ~Q(status__in=NOT_ACCEPTED)
+    found = tally.found(
+        scope,
+        spans,
+        {"found": None, "accepted": accepted, "found_closed": Q(status=CLOSED)},
+        due={"cur": spans["cur"].end, "last": spans["last"].end},
     )
-    c = {
-        k: int(v or 0) for k, v in scope.hazards().filter(relevant).aggregate(**aggregates).items()
-    }
-    # Its own query, so 逾期 stays the one definition in HazardQuerySet.overdue().
-    c["overdue"] = scope.hazards().overdue(period.today).count()
+    closed = tally.closed(scope, spans)
+    c = {}
+    for name in spans:
+        c[f"found_{name}"] = found[(name,)]["found"]
+        c[f"closed_{name}"] = closed[(name,)]["closed"]
+        if name in ("cur", "last"):
+            c[f"accepted_{name}"] = found[(name,)]["accepted"]
+            c[f"found_closed_{name}"] = found[(name,)]["found_closed"]
+            c[f"due_{name}"] = found[(name,)]["due_accepted"]
+            c[f"due_closed_{name}"] = found[(name,)]["due_found_closed"]
+    c.update(open_figures(scope, overdue))
 
     def found_fig(name: str) -> dict:
         return figure(c[f"found_{name}"], link("hazard_list", scope, _found_params(spans[name])))
@@ -132,6 +120,24 @@ def hazard_headline(scope: DashboardScope, period: Period) -> dict:
             c["major_listed"],
             link("hazard_list", scope, [("level", "major"), ("status", "open"), ("listed", "1")]),
         ),
+    }
+
+
+def open_figures(scope: DashboardScope, overdue=None) -> dict[str, int]:
+    """Open major hazards (the maintained counts, where they apply), those of them 挂牌督办 (the
+    few listed ones, through hazard_supervised_idx) and 逾期 now (the overdue indexes)."""
+    major_open = Q(level=Hazard.Level.MAJOR, status__in=OPEN)
+    counts = tally.counted(scope, HazardCount)
+    if counts is not None:
+        major = counts.filter(major_open).aggregate(n=Sum("n"))["n"]
+    else:
+        major = scope.hazards().filter(major_open).count()
+    if overdue is None:
+        overdue = tally.overdue(scope, scope.today, {"overdue": (None, scope.today)})
+    return {
+        "major_open": int(major or 0),
+        "major_listed": scope.hazards().filter(major_open & ~Q(listed_document="")).count(),
+        "overdue": sum(c["overdue"] for c in overdue.values()),
     }
 
 

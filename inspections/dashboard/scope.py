@@ -95,7 +95,9 @@ class DashboardScope(stats.Scope):
         if self.campaign_id:
             qs = qs.filter(inspection__campaign_id=self.campaign_id)
         if self.area_id:
-            qs = qs.filter(unit__area_id=self.area_id)
+            # The unit's 属地 as the hazard keeps it (inspections/scope.py): no join, so the
+            # dashboard's counts stay index-only, and the same column as the month counts'.
+            qs = qs.filter(scope_unit_area_id=self.area_id)
         if self.department_id:
             qs = qs.filter(lead_department_id=self.department_id)
         return qs
@@ -103,7 +105,8 @@ class DashboardScope(stats.Scope):
     def all_inspections(self) -> QuerySet:
         """Submitted inspections by the district's staff, any date."""
         qs = (
-            Inspection.objects.visible_to(self.user)
+            # The period's dates pick the rows, the scope filters them.
+            Inspection.objects.visible_to(self.user, filtered=True)
             .filter(status=Inspection.Status.SUBMITTED)
             .exclude(kind__in=Inspection.NOT_BY_INSPECTORS)
         )

@@ -2,20 +2,24 @@
 
 import dataclasses
 import datetime
+from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
-from units.models import Category, Unit
+from units.models import Category, Department, Unit
 
 from .. import bulletin_rules, stats
-from ..models import Hazard, Inspection
+from ..models import Hazard, HazardCount, Inspection
 from . import svg as charts
+from . import tally
 from .scope import (
     CLOSED,
+    NOT_ACCEPTED,
+    OPEN,
     DashboardScope,
     Period,
     Span,
@@ -50,27 +54,14 @@ def _by_month(qs: QuerySet, field_name: str, **aggregates) -> dict[datetime.date
 def found_closed_by_month(scope: DashboardScope, period: Period) -> dict:
     """Hazards found and hazards closed in each of the 12 months up to the period's end."""
     months = months_back(period.upto, 12)
-    first, last = months[0], month_end(months[-1])
-    found = _by_month(
-        scope.hazards().filter(found_on__range=(first, last)), "found_on", n=Count("id")
-    )
-    lower, upper = Span(first, last).closed_bounds()
-    closed = _by_month(
-        scope.hazards().filter(status=CLOSED, closed_at__gte=lower, closed_at__lt=upper),
-        "closed_at",
-        n=Count("id"),
-    )
+    spans = {month: Span(month, month_end(month)) for month in months}
+    found = tally.found(scope, spans, {"n": None})
+    closed = tally.closed(scope, spans)
     found_points, closed_points, rows = [], [], []
     for month in months:
         span = Span(month, month_end(month))
-        f = figure(
-            int(found.get(month, {}).get("n") or 0),
-            link("hazard_list", scope, _found_params(span)),
-        )
-        c = figure(
-            int(closed.get(month, {}).get("n") or 0),
-            link("hazard_list", scope, _closed_params(span)),
-        )
+        f = figure(found[(month,)]["n"], link("hazard_list", scope, _found_params(span)))
+        c = figure(closed[(month,)]["closed"], link("hazard_list", scope, _closed_params(span)))
         found_points.append(f)
         closed_points.append(c)
         rows.append({"label": f"{month.year}年{month.month}月", "cells": [f, c]})
@@ -90,20 +81,26 @@ def found_closed_by_month(scope: DashboardScope, period: Period) -> dict:
     }
 
 
-def overdue_by_department(scope: DashboardScope, period: Period) -> dict:
+def overdue_by_department(scope: DashboardScope, period: Period, overdue=None) -> dict:
     """Overdue hazards now by 首办 department, most first: the laggards at the top."""
-    qs = (
-        scope.hazards()
-        .overdue(period.today)
-        .order_by()
-        .values("lead_department", "lead_department__name", "lead_department__short_name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "lead_department")
+    counts = overdue if overdue is not None else overdue_by_lead_department(scope)
+    names = {
+        pk: short or name
+        for pk, name, short in Department.objects.values_list("id", "name", "short_name")
+    }
+    # Most first; hazards without a 首办 department last, as PostgreSQL sorts NULL.
+    ordered = sorted(
+        (
+            {"lead_department": key[1], "n": c["overdue"]}
+            for key, c in counts.items()
+            if c["overdue"]
+        ),
+        key=lambda row: (-row["n"], row["lead_department"] is None, row["lead_department"] or 0),
     )
     base = unscoped(scope, "department")
     rows, bars = [], []
-    for row in qs:
-        name = row["lead_department__short_name"] or row["lead_department__name"]
+    for row in ordered:
+        name = names.get(row["lead_department"], "（未指定首办部门）")
         f = figure(
             row["n"],
             _url(
@@ -131,14 +128,8 @@ def overdue_by_department(scope: DashboardScope, period: Period) -> dict:
 def by_type_and_level(scope: DashboardScope, period: Period) -> dict:
     """Hazards found in the period by 类别, 一般 and 重大 stacked."""
     span = period.current
-    counts = {
-        (row["hazard_type"], row["level"]): row["n"]
-        for row in scope.hazards()
-        .filter(found_on__range=(span.start, span.end))
-        .order_by()
-        .values("hazard_type", "level")
-        .annotate(n=Count("id"))
-    }
+    found = tally.found(scope, {"cur": span}, {"n": None}, by=("hazard_type", "level"))
+    counts = {(kind, level): c["n"] for (_, kind, level), c in found.items()}
     levels = [(Hazard.Level.GENERAL, "s-general"), (Hazard.Level.MAJOR, "s-major")]
     rows, bars = [], []
     for value, label in Hazard.Type.choices:
@@ -291,14 +282,99 @@ def coverage(scope: DashboardScope, period: Period) -> dict:
     }
 
 
-def league(scope: DashboardScope, period: Period) -> dict:
+def overdue_by_lead_department(scope: DashboardScope) -> dict[tuple, Counter]:
+    """Every overdue figure of the page, per 首办 department, in one pass over each overdue
+    index (the headline's total, the chart and the league are its sums and rows)."""
+    today, major = scope.today, Q(level=Hazard.Level.MAJOR)
+    beyond = today - datetime.timedelta(days=settings.BULLETIN_VETO_MAJOR_OVERDUE_DAYS)
+    return tally.overdue(
+        scope,
+        today,
+        {
+            "overdue": (None, today),
+            "major_overdue": (major, today),
+            "major_overdue_beyond": (major, beyond),
+            "found_overdue": (Q(found_on__range=(scope.start, scope.end)), today),
+        },
+        by=("lead_department",),
+    )
+
+
+def league_hazard_rows(
+    scope: DashboardScope, overdue: dict[tuple, Counter] | None = None
+) -> list[dict]:
+    """stats.groups()'s hazard rows (every stats.HAZARD_KEYS count), per 首办 department only
+    — all the league reads — from the month counts, the maintained counts and the overdue and
+    supervision indexes instead of one pass over the period's and the open hazards."""
+    by = ("lead_department",)
+    span = Span(scope.start, scope.end)
+    major = Q(level=Hazard.Level.MAJOR)
+    found = tally.found(
+        scope,
+        {"p": span},
+        {
+            "found": None,
+            "found_general": Q(level=Hazard.Level.GENERAL),
+            "found_major": major,
+            "found_self": Q(source=Hazard.Source.SELF_CHECK),
+            "found_closed": Q(status=CLOSED),
+            "found_open": Q(status__in=OPEN),
+            "found_not_accepted": Q(status__in=NOT_ACCEPTED),
+        },
+        by=by,
+    )
+    closed = tally.closed(scope, {"p": span}, by=by)
+    if overdue is None:
+        overdue = overdue_by_lead_department(scope)
+    stock = tally.counted(scope, HazardCount)
+    if stock is None:
+        stock, unit = scope.hazards(), Count("id")
+        major_unit = Count("id", filter=major)
+    else:
+        unit, major_unit = Sum("n"), Sum("n", filter=major)
+    open_rows = {
+        row["lead_department"]: row
+        for row in stock.filter(status__in=OPEN)
+        .order_by()
+        .values("lead_department")
+        .annotate(open=unit, major_open=major_unit)
+    }
+    escalated = dict(
+        scope.hazards()
+        .filter(status__in=OPEN, escalated_at__isnull=False)
+        .order_by()
+        .values_list("lead_department")
+        .annotate(n=Count("status"))
+    )
+    departments = {key[1] for key in (*found, *closed, *overdue)} | set(open_rows) | set(escalated)
+    rows = []
+    for pk in departments:
+        key = ("p", pk)
+        row = dict.fromkeys(stats.HAZARD_KEYS, 0)
+        row.update(found.get(key, {}), closed_in_period=closed.get(key, {}).get("closed", 0))
+        row.update(overdue.get(("now", pk), {}))
+        row.update(
+            open=int(open_rows.get(pk, {}).get("open") or 0),
+            major_open=int(open_rows.get(pk, {}).get("major_open") or 0),
+            escalated_open=escalated.get(pk, 0),
+        )
+        rows.append({"lead_department": pk, "unit__area": None, "unit__category": None, **row})
+    return rows
+
+
+def league(scope: DashboardScope, period: Period, overdue=None) -> dict:
     """Per department: inspections, hazards found, 整改率, overdue rate, 一票否决 — the
     bulletins' own per-department figures and rules."""
     config = bulletin_rules.RuleConfig.from_settings()
+    days = settings.BULLETIN_VETO_MAJOR_OVERDUE_DAYS
     rows = stats.by_department(
         scope,
-        major_overdue_days=settings.BULLETIN_VETO_MAJOR_OVERDUE_DAYS,
+        major_overdue_days=days,
         untouched_days=settings.BULLETIN_CRITICISE_UNTOUCHED_DAYS,
+        grouped=stats.Groups(
+            hazards=league_hazard_rows(scope, overdue),
+            inspections=stats.inspection_groups(scope),
+        ),
     )
     own = None if scope.user.sees_everything else scope.user.department_id
     wanted = scope.department_id or own

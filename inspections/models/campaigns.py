@@ -53,15 +53,24 @@ class Campaign(Voidable):
 
 
 class InspectionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "InspectionQuerySet":
-        """The one place that decides which inspections a user may see."""
+    def visible_to(self, user, *, filtered: bool = False) -> "InspectionQuerySet":
+        """The one place that decides which inspections a user may see.
+
+        Every arm of the OR is an index condition on this table (ids and unit ids as arrays,
+        not EXISTS or IN subplans), so PostgreSQL answers an inspector's scope with one
+        BitmapOr instead of a sequential scan of every inspection (2.3 s at 300,000).
+        `filtered=True` when another condition picks the rows (the dashboard's date range) and
+        the scope only filters them: the id lists are then IN subplans, which PostgreSQL hashes
+        and probes per row, where an array is searched from end to end for every row (an
+        inspector on 27,276 inspections, a month's 1,643 inspections: 200 ms)."""
         if not user.is_authenticated or user.role == user.Role.UNIT:
             # A unit sees its hazards in the portal, never the inspection records behind them.
             return self.none()
-        # Every arm of the OR is an index condition on this table (ids and unit ids as arrays,
-        # not EXISTS or IN subplans), so PostgreSQL answers an inspector's scope with one
-        # BitmapOr instead of a sequential scan of every inspection (2.3 s at 300,000).
-        mine = Q(created_by=user) | InArray(
+
+        def among(field: str, queryset) -> Q:
+            return Q(**{f"{field}__in": queryset}) if filtered else InArray(field, queryset)
+
+        mine = Q(created_by=user) | among(
             "pk",
             Inspection.inspectors.through.objects.filter(user_id=user.pk)
             .order_by()
@@ -75,7 +84,7 @@ class InspectionQuerySet(models.QuerySet):
         department = user.department
         if department is None:
             return self.filter(mine)
-        units = InArray("unit_id", Unit.objects.visible_to(user).order_by().values("pk"))
+        units = among("unit_id", Unit.objects.visible_to(user).order_by().values("pk"))
         departmental = Q(department=department) | units
         return self.filter(mine | (shown & departmental))
 

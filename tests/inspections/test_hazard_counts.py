@@ -10,10 +10,11 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from inspections import workflow
-from inspections.models import Hazard, HazardCount
+from inspections.models import Hazard, HazardCount, HazardMonthCount
 from inspections.models.counts import KEY_COLUMNS, compact_counts
 from inspections.views import ledger
 from tests import factories
@@ -62,8 +63,35 @@ def world():
     return {"d_fire": fire, "d_safety": safety, "areas": (north, south), "units": units, **people}
 
 
+def real_month_counts() -> dict[tuple, int]:
+    """What HazardMonthCount must hold: the same keys, the source and the months of the found
+    date, the local 销号 day and the time limit (Django's TruncMonth is in local time)."""
+    rows = (
+        Hazard.objects.order_by()
+        .annotate(
+            f=TruncMonth("found_on"), c=TruncMonth("closed_at"), d=TruncMonth("deadline")
+        )
+        .values_list(*KEY_COLUMNS, "source", "f", "c", "d")
+        .annotate(n=Count("id"))
+    )
+    return {
+        (*row[:-4], row[-4], row[-3] and timezone.localtime(row[-3]).date(), row[-2]): row[-1]
+        for row in rows
+    }
+
+
+def kept_month_counts() -> dict[tuple, int]:
+    rows = (
+        HazardMonthCount.objects.order_by()
+        .values_list(*KEY_COLUMNS, "source", "found_month", "closed_month", "deadline_month")
+        .annotate(total=Sum("n"))
+    )
+    return {row[:-1]: row[-1] for row in rows if row[-1]}
+
+
 def assert_exact(world) -> None:
     assert kept_counts() == real_counts()
+    assert kept_month_counts() == real_month_counts()
     for key in ("fire", "safety", "north", "office"):
         user = world[key]
         assert HazardCount.objects.visible_to(user).by_status() == real_by_status(user), key
@@ -124,6 +152,12 @@ def test_counts_follow_a_random_series_of_writes(world):
             Hazard.objects.filter(pk__in=ids).update(
                 status=rng.choice([Hazard.Status.RECTIFYING, Hazard.Status.CLOSED]),
                 level=rng.choice(list(Hazard.Level)),
+                # 16:30 UTC on the last of a month is 00:30 on the 1st in Beijing: the month
+                # counts' 销号 month is the local one, as the ledger's closed_from/closed_to.
+                closed_at=rng.choice(
+                    [None, datetime.datetime(2026, 4, 30, 16, 30, tzinfo=datetime.UTC)]
+                ),
+                source=rng.choice(list(Hazard.Source)),
             )
         elif move == 5:
             # A unit changes its 牵头部门: its hazards' scope copies move (inspections/scope.py).
@@ -164,6 +198,7 @@ def test_compaction_folds_the_deltas_into_one_row_per_key(world):
     assert HazardCount.objects.count() > len(real_counts())  # deltas appended per statement
     assert compact_counts()
     assert HazardCount.objects.count() == len(real_counts())
+    assert HazardMonthCount.objects.count() == len(real_month_counts())
     assert_exact(world)
 
 
@@ -211,6 +246,7 @@ def test_truncate_empties_the_counts(world):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred FK checks pending
         cursor.execute("TRUNCATE inspections_hazard CASCADE")
     assert kept_counts() == {} == real_counts()
+    assert kept_month_counts() == {}
 
 
 def test_ledger_chips_and_total_come_from_the_counts(world, client, django_assert_max_num_queries):
