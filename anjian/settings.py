@@ -62,6 +62,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_postgres_url(name: str, unset: str) -> str:
+    value = env_str(name, "")
+    if value and not value.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(f"{name} must be a postgres:// URL (or unset {unset})")
+    return value
+
+
 def read_env_file(path: Path) -> None:
     """Fills variables the environment leaves unset from KEY=value lines.
 
@@ -190,10 +197,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "anjian.wsgi.application"
 
-DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASE_URL = env_postgres_url("DATABASE_URL", "for SQLite")
 if DATABASE_URL:
-    if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
-        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for SQLite)")
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     DATABASES = {
@@ -210,6 +215,19 @@ else:
             },
         }
     }
+
+# A streaming replica of default for the dashboard's and the bulletins' aggregates, which opt
+# in with anjian.db_routers.replica_reads(); everything else reads and writes default
+# (README, 部署). Unset: no alias and no router, every query on default.
+DATABASE_REPLICA_URL = env_postgres_url("DATABASE_REPLICA_URL", "for no replica")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is set but DATABASE_URL is not")
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    # The test runner cannot create a database on a read-only standby: tests read the
+    # default test database through this alias instead.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["anjian.db_routers.ReplicaRouter"]
 
 # The hazard counts index carries INCLUDE columns for PostgreSQL's index-only scans; the SQLite
 # demo builds it on its key alone, which is all it needs.

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from anjian.db_routers import replica_reads
 from units.models import Area, Department, User
 
 from . import quarterly, vetoes
@@ -338,7 +339,11 @@ def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
     if bulletin.status not in Bulletin.EDITABLE_STATUSES:
         return bulletin
     try:
-        data = compute_stats(bulletin, today)
+        # The figures and the annex's lists may come from the read replica: read-only
+        # aggregates and lists over the district's records. The PDF (the office's own edits
+        # and adjustments) and everything under the row lock below read default.
+        with replica_reads():
+            data = compute_stats(bulletin, today)
         # The documents are built before the row lock is taken: the PDF and the annex take
         # seconds at ten years' scale, and holding the lock through them blocked every edit
         # of the bulletin meanwhile.
@@ -348,7 +353,8 @@ def build(bulletin_id: int, *, today: datetime.date | None = None) -> Bulletin:
             if not getattr(bulletin, field).strip():
                 setattr(bulletin, field, text)
         pdf = render_pdf(bulletin)
-        xlsx = _annex_xlsx(bulletin, data, today)
+        with replica_reads():
+            xlsx = _annex_xlsx(bulletin, data, today)
         with transaction.atomic():
             locked = Bulletin.objects.select_for_update().get(pk=bulletin_id)
             if locked.status not in Bulletin.EDITABLE_STATUSES:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -658,8 +658,10 @@ def repeated_hazards(scope: Scope, *, cap: int) -> dict:
         .annotate(times=Count("inspection", distinct=True), latest=Max("found_on"))
         .filter(times__gte=2, latest__gte=scope.start)
     )
-    sql, params = grouped.query.sql_with_params()
-    with connection.cursor() as cursor:
+    # The queryset's own database (the read replica inside replica_reads()), not default's.
+    using = grouped.db
+    sql, params = grouped.query.get_compiler(using=using).as_sql()
+    with connections[using].cursor() as cursor:
         cursor.execute(
             f"""WITH repeated AS ({sql})
             SELECT unit.name, repeated.hazard_type, repeated.times,
