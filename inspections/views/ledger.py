@@ -74,8 +74,20 @@ class HazardListView(FilteredListView):
     def paginate_queryset(self, queryset, page_size):
         """?page=N for jumping to a page (OFFSET over the index-only id scan); 上一页/下一页 by
         keyset from the neighbouring page's first/last row, so paging on and on costs the same
-        at page 5,000 as at page 2 (a seek in hazard_found_idx, not a skip of 250,000 rows)."""
+        at page 5,000 as at page 2 (a seek in hazard_found_idx, not a skip of 250,000 rows).
+        The first page of a counted search comes with its counts (`capped_counts`)."""
+        self.page_size = page_size
         cursor = self.keyset_cursor()
+        self.counts()
+        if cursor is None and self.first_page_ids is not None:
+            found = self.get_page_rows_queryset().in_bulk(self.first_page_ids)
+            rows = [found[i] for i in self.first_page_ids if i in found]
+            paginator = Paginator([], page_size)
+            paginator.count = self.known_count()
+            page = paginator.page(1)
+            page.object_list = rows
+            self.page_cursors(rows, has_previous=False, has_next=page.has_next())
+            return paginator, page, rows, page.has_other_pages()
         if cursor is None:
             paginator, page, rows, paginated = super().paginate_queryset(queryset, page_size)
             self.page_cursors(page.object_list, has_previous=page.has_previous(),
@@ -126,6 +138,7 @@ class HazardListView(FilteredListView):
         larger result shows "超过 10,000 条" and no per-status figures (`self.capped`)."""
         if not hasattr(self, "_counts"):
             self.capped = False
+            self.first_page_ids = None
             today = timezone.localdate()
             base = self.filterset.queryset_without("status")
             kept = self.counter_filters()
@@ -155,26 +168,47 @@ class HazardListView(FilteredListView):
             kept[COUNTED_FILTERS[name]] = value
         return kept
 
+    def fuses_first_page(self) -> bool:
+        """Whether the page shown is the first of the default order over the very rows the
+        counts read (no status filter): then the counted rows hold the page's rows too."""
+        if not hasattr(self, "page_size") or self.current_sort() != "-found_on":
+            return False
+        if self.request.GET.get("page", "1") != "1" or self.keyset_cursor() is not None:
+            return False
+        self.filterset.form.is_valid()
+        return not self.filterset.form.cleaned_data.get("status")
+
     def capped_counts(self, base, today) -> tuple[dict[str, int], int]:
-        # One statement: the GROUP BY reads at most COUNT_CAP + 1 rows of the filtered set.
+        # One statement: the GROUP BY reads at most COUNT_CAP + 1 rows of the filtered set. On
+        # the first page it also returns the newest rows of that set, which are the page's
+        # when the set is not capped: a keyword's bitmap scan (电梯: 3,560 of an inspector's
+        # 90,920 hazards, 41 ms) runs once instead of once for the counts and once for the page.
         rows = (
             base.order_by()
             .annotate(late=ExpressionWrapper(overdue_q(today), output_field=BooleanField()))
-            .values_list("status", "late")[: COUNT_CAP + 1]
+            .values_list("status", "late", "found_on", "id")[: COUNT_CAP + 1]
         )
         inner, params = rows.query.sql_with_params()
-        with connections[base.db].cursor() as cursor:
-            cursor.execute(
-                # Portable SQL: SQLite (the demo) runs it too.
-                "SELECT t.status, COUNT(*), SUM(CASE WHEN t.late THEN 1 ELSE 0 END)"
-                f" FROM ({inner}) t GROUP BY t.status",
-                params,
+        counted = (
+            "SELECT t.status, COUNT(*), SUM(CASE WHEN t.late THEN 1 ELSE 0 END), NULL, NULL"
+            " FROM m t GROUP BY t.status"
+        )
+        if self.fuses_first_page():
+            counted += (
+                " UNION ALL SELECT NULL, NULL, NULL, p.found_on, p.id FROM (SELECT found_on, id"
+                f" FROM m ORDER BY found_on DESC, id DESC LIMIT {int(self.page_size)}) p"
             )
+        with connections[base.db].cursor() as cursor:
+            # Portable SQL: SQLite (the demo) runs it too.
+            cursor.execute(f"WITH m AS ({inner}) {counted}", params)
             found = cursor.fetchall()
-        by_status = {status: n for status, n, _ in found}
-        overdue = sum(late for _, _, late in found)
+        by_status = {status: n for status, n, _, _, _ in found if n is not None}
+        overdue = sum(late for _, n, late, _, _ in found if n is not None)
         if sum(by_status.values()) > COUNT_CAP:
             self.capped = True
+        elif self.fuses_first_page():
+            newest = sorted(((day, pk) for _, n, _, day, pk in found if n is None), reverse=True)
+            self.first_page_ids = [pk for _, pk in newest]
         return by_status, overdue
 
     def known_count(self) -> int | None:

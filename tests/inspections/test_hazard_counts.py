@@ -290,3 +290,48 @@ def test_a_large_filtered_ledger_is_counted_up_to_the_cap(
     html = response.content.decode()
     assert "超过 3 条" in html and "各状态数量不逐条统计" in html
     assert len(response.context["object_list"]) == 2
+
+
+def test_a_counted_search_gives_its_first_page_from_the_counted_rows(
+    world, client, monkeypatch, django_assert_max_num_queries
+):
+    """The first page of a keyword search comes out of the counts' own statement: the same
+    rows, in the same order, as the ledger's query for them, whatever the page size; capped,
+    sorted otherwise, filtered by status or on page 2, the page is its own query."""
+    today = timezone.localdate()
+    unit, fire = world["units"][0], world["fire"]
+    for i in range(7):
+        # Two on each day: the id breaks the tie, as in the ledger's order.
+        factories.hazard(
+            unit,
+            fire,
+            description=f"电梯维保记录缺失{i}",
+            found_on=today - datetime.timedelta(days=i // 2),
+            status=Hazard.Status.CLOSED if i % 3 == 0 else Hazard.Status.ASSIGNED,
+        )
+    factories.hazard(unit, fire, description="配电箱未接地")
+    client.force_login(fire)
+    expected = list(
+        Hazard.objects.visible_to(fire, drafts=False)
+        .filter(description__contains="电梯")
+        .order_by("-found_on", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    def page_ids(query: str) -> list[int]:
+        response = client.get(f"/hazards/?{query}")
+        assert response.status_code == 200
+        return [h.pk for h in response.context["object_list"]]
+
+    with django_assert_max_num_queries(11):
+        assert page_ids("q=电梯") == expected
+    assert page_ids("q=电梯&page_size=3") == expected[:3]
+    assert page_ids("q=电梯&page_size=3&page=2") == expected[3:6]
+    assert page_ids("q=电梯&sort=found_on") == expected[::-1]
+    assert page_ids("q=电梯&status=closed") == [
+        pk for pk in expected if Hazard.objects.get(pk=pk).status == Hazard.Status.CLOSED
+    ]
+    # Capped, the counted rows are any 4 of the 7, not the newest: the page is its own query
+    # (and, as for any capped count, pages reach only as far as the cap).
+    monkeypatch.setattr(ledger, "COUNT_CAP", 3)
+    assert page_ids("q=电梯&page_size=3") == expected[:3]
