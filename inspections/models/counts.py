@@ -90,7 +90,10 @@ def _key(model, **kwargs):
     )
 
 
-class HazardCount(models.Model):
+class CountKeys(models.Model):
+    """The columns a count row shares with the hazards it counts (KEY_COLUMNS), under the
+    hazards' own names, so `hazard_scope_q` and the ledger's filters apply to it as they are."""
+
     status = models.CharField(max_length=30)
     level = models.CharField(max_length=10)
     hazard_type = models.CharField(max_length=30)
@@ -104,6 +107,11 @@ class HazardCount(models.Model):
 
     objects = HazardCountQuerySet.as_manager()
 
+    class Meta:
+        abstract = True
+
+
+class HazardCount(CountKeys):
     def __str__(self) -> str:
         return f"{self.status}: {self.n}"
 
@@ -242,29 +250,17 @@ def compact_counts(using: str = "default") -> bool:
     return True
 
 
-class HazardMonthCount(models.Model):
+class HazardMonthCount(CountKeys):
     """HazardCount's keys, the source and three months: found, closed (local) and due. The
     dashboard's figures of whole months (12-month charts, year to date, the league's period)
     are sums of these rows; the days of a month only partly in a period are counted from the
     hazards (inspections/dashboard/tally.py). Kept by the same kind of triggers (migration
     0041, MONTH_COUNTS), compacted by the same sweeper."""
 
-    status = models.CharField(max_length=30)
-    level = models.CharField(max_length=10)
-    hazard_type = models.CharField(max_length=30)
     source = models.CharField(max_length=20)
-    lead_department = _key(Department)
-    handling_department = _key(Department)
-    scope_owner = _key(User)
-    scope_inspection_department = _key(Department)
-    scope_unit_department = _key(Department)
-    scope_unit_area = _key(Area)
     found_month = models.DateField()
     closed_month = models.DateField(null=True)
     deadline_month = models.DateField(null=True)
-    n = models.BigIntegerField(default=0)
-
-    objects = HazardCountQuerySet.as_manager()
 
     class Meta:
         indexes = [
