@@ -133,7 +133,7 @@ def open_figures(scope: DashboardScope, overdue=None) -> dict[str, int]:
     else:
         major = scope.hazards().filter(major_open).count()
     if overdue is None:
-        overdue = tally.overdue(scope, scope.today, {"overdue": (None, scope.today)})
+        overdue = tally.overdue(scope, scope.today, {"overdue": (None, scope.today, None)})
     return {
         "major_open": int(major or 0),
         "major_listed": scope.hazards().filter(major_open & ~Q(listed_document="")).count(),

@@ -291,10 +291,10 @@ def overdue_by_lead_department(scope: DashboardScope) -> dict[tuple, Counter]:
         scope,
         today,
         {
-            "overdue": (None, today),
-            "major_overdue": (major, today),
-            "major_overdue_beyond": (major, beyond),
-            "found_overdue": (Q(found_on__range=(scope.start, scope.end)), today),
+            "overdue": (None, today, None),
+            "major_overdue": (major, today, None),
+            "major_overdue_beyond": (major, beyond, None),
+            "found_overdue": (None, today, Span(scope.start, scope.end)),
         },
         by=("lead_department",),
     )

@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from ..models import HazardMonthCount
-from ..models.hazards import overdue_parts
+from ..models import Hazard, HazardMonthCount
+from ..models.hazards import overdue_parts, risk_clock_q
 from .scope import CLOSED, DashboardScope, Span, month_end
 
 DAY = datetime.timedelta(days=1)
@@ -186,18 +186,75 @@ def closed(scope: DashboardScope, spans: dict[str, Span], *, by=()) -> dict[tupl
 def overdue(
     scope: DashboardScope,
     today: datetime.date,
-    measures: dict[str, tuple[Q | None, datetime.date]],
+    measures: dict[str, tuple[Q | None, datetime.date, Span | None]],
     *,
     by: tuple[str, ...] = (),
-) -> Counter | dict[tuple, Counter]:
-    """Overdue hazards now, per measure (a condition and the day its time limit is before:
-    today for 逾期, today − N for "overdue more than N days"). Each branch of overdue_q is
-    counted apart: an index-only scan of its partial index (result key: ("now", *group))."""
+) -> dict[tuple, Counter]:
+    """Overdue hazards now, per measure: a condition (on level, type, source, status), the day
+    the time limit is before (today for 逾期, today − N for "overdue more than N days") and,
+    or None, the span the hazards were found in. Result key: ("now", *group).
+
+    With the month counts (models/counts.py `overdue_terms`, the same split): 已交办/整改中
+    due before the limit's month are month rows (found in the span's whole months, for a
+    span); due in the limit's month up to it, found in the span's other days, and the few
+    处置中 / 风险管控 hazards are counted from the hazards' partial indexes. Without them, each
+    branch of overdue_q is an index-only count of its own index."""
     result: dict[tuple, Counter] = defaultdict(Counter)
-    for branch in range(2):
-        sums = _Sums(by)
-        for measure, (condition, before) in measures.items():
-            part = overdue_parts(before)[branch]
-            sums.add(_count(part if condition is None else condition & part), "now", measure)
-        sums.read(scope.hazards().filter(overdue_parts(today)[branch]), result)
+    months = counted(scope)
+    if months is None:
+        for branch in range(2):
+            sums = _Sums(by)
+            for measure, (condition, before, span) in measures.items():
+                part = overdue_parts(before)[branch] & _found_in(span)
+                sums.add(_count(_and(condition, part)), "now", measure)
+            sums.read(scope.hazards().filter(overdue_parts(today)[branch]), result)
+        return result
+    clock = Q(status__in=list(Hazard.CLOCK_STATUSES))
+    rows, this_month, others = _Sums(by), _Sums(by), _Sums(by)
+    edges: dict[Span, _Sums] = {}
+    for measure, (condition, before, span) in measures.items():
+        first = before.replace(day=1)
+        whole, parts = split(span) if span else (None, [])
+        found_whole = Q(found_month__range=(whole.start, whole.end)) if whole else Q()
+        if span is None or whole:
+            rows.add(_sum(found_whole & Q(deadline_month__lt=first), condition), "now", measure)
+            days = Q(deadline__gte=first, deadline__lt=before)
+            if whole:
+                days &= Q(found_on__range=(whole.start, whole.end))
+            this_month.add(_count(_and(condition, days)), "now", measure)
+        for part in parts:
+            edge = edges.setdefault(part, _Sums(by))
+            edge.add(_count(_and(condition, Q(deadline__lt=before))), "now", measure)
+        rest = (_disposal_q() & Q(deadline__lt=before)) | (
+            risk_clock_q() & Q(risk_review_on__lt=before)
+        )
+        others.add(_count(_and(condition, rest & _found_in(span))), "now", measure)
+    earliest = min(before for _, before, _ in measures.values()).replace(day=1)
+    latest = max(before for _, before, _ in measures.values())
+    rows.read(months.filter(clock), result)
+    this_month.read(
+        scope.hazards().filter(clock, deadline__gte=earliest, deadline__lt=latest), result
+    )
+    others.read(
+        scope.hazards().filter(
+            (_disposal_q() & Q(deadline__lt=latest))
+            | (risk_clock_q() & Q(risk_review_on__lt=latest))
+        ),
+        result,
+    )
+    for part, edge in edges.items():
+        edge.read(scope.hazards().filter(clock, found_on__range=(part.start, part.end)), result)
     return result
+
+
+def _and(condition: Q | None, other: Q) -> Q:
+    return other if condition is None else condition & other
+
+
+def _found_in(span: Span | None) -> Q:
+    return Q(found_on__range=(span.start, span.end)) if span else Q()
+
+
+def _disposal_q() -> Q:
+    """处置中 under 停产整顿 / 关闭取缔: the deadline branch's few rows outside 已交办/整改中."""
+    return Q(status=Hazard.Status.DISPOSAL, disposal__in=list(Hazard.DEADLINE_DISPOSALS))

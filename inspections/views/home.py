@@ -7,7 +7,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.db import connections
-from django.db.models import BigIntegerField, CharField, Count, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +25,10 @@ from ..models import (
     Hazard,
     HazardCount,
     HazardEvent,
+    HazardMonthCount,
     Inspection,
 )
-from ..models.counts import CountOf, counts_maintained
-from ..models.hazards import overdue_parts
+from ..models.counts import CountOf, SumOf, counts_maintained, overdue_terms
 from ..workdays import years_to_enter
 from .duty import PENDING as DUTY_IMPORT
 from .duty import today_card
@@ -89,9 +89,8 @@ class CountIn(_InAggregate, CountOf):
     pass
 
 
-class SumOf(_InAggregate, Subquery):
-    template = "(SELECT COALESCE(SUM(n), 0) FROM (%(subquery)s) summed)"
-    output_field = BigIntegerField()
+class SumIn(_InAggregate, SumOf):
+    pass
 
 
 def home_figures(request) -> dict[str, int]:
@@ -100,7 +99,8 @@ def home_figures(request) -> dict[str, int]:
     hazard table at large (benchmarks/PLANS.md, "Round 3: home"):
     - what depends on status and the scope only (在办, 待复查, 重大, 待交办, 待开始, 待报告)
       sums the maintained `HazardCount` rows of the scope;
-    - overdue is the two index-only scans of the clock indexes (`overdue_parts`);
+    - overdue is mostly a sum of `HazardMonthCount` rows, the rest index-only counts of the
+      overdue indexes (`overdue_terms`);
     - the other queues are index-only scans of `hazard_queue_idx` / `hazard_supervised_idx`,
       partial indexes whose predicate the queue's condition implies, or look up the few
       hazards of the pending/decided extensions by id.
@@ -112,7 +112,7 @@ def home_figures(request) -> dict[str, int]:
 
     def of_status(condition: Q):
         if counted:
-            return SumOf(HazardCount.objects.visible_to(user).filter(condition).values("n"))
+            return SumIn(HazardCount.objects.visible_to(user).filter(condition).values("n"))
         return CountIn(base.filter(condition).values("status"))
 
     open_ = Q(status__in=Hazard.OPEN_STATUSES)
@@ -122,8 +122,16 @@ def home_figures(request) -> dict[str, int]:
         "card_awaiting": of_status(Q(status=Hazard.Status.AWAITING_VERIFICATION)),
         "card_major": of_status(open_ & Q(level=Hazard.Level.MAJOR)),
         **{
-            f"card_overdue_{i}": CountIn(base.filter(part).values("status"))
-            for i, part in enumerate(overdue_parts(today))
+            f"card_overdue_{i}": term
+            for i, term in enumerate(
+                overdue_terms(
+                    base,
+                    HazardMonthCount.objects.visible_to(user) if counted else None,
+                    today,
+                    count=CountIn,
+                    total=SumIn,
+                )
+            )
         },
     }
     for key in queues.queues_for(user):
@@ -165,7 +173,7 @@ def ledger_home_card(figures: dict[str, int]) -> dict | None:
     # department must chase today, the office and leaders the whole district.
     counts = {
         "open": figures["card_open"],
-        "overdue": figures["card_overdue_0"] + figures["card_overdue_1"],
+        "overdue": sum(v for k, v in figures.items() if k.startswith("card_overdue_")),
         "awaiting": figures["card_awaiting"],
         "major": figures["card_major"],
     }

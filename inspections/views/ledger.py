@@ -27,7 +27,7 @@ from ..filters import (
     ledger_order,
     ledger_queryset,
 )
-from ..models import ExportJob, Hazard, HazardCount, overdue_q
+from ..models import ExportJob, Hazard, HazardCount, HazardMonthCount, overdue_q
 from ..models.counts import counts_maintained
 
 # Statuses shown as counts above the table, in lifecycle order.
@@ -143,8 +143,10 @@ class HazardListView(FilteredListView):
             base = self.filterset.queryset_without("status")
             kept = self.counter_filters()
             if kept is not None:
-                counts = HazardCount.objects.visible_to(self.request.user).filter(**kept)
-                rows, overdue = counts.overdue_of(base, today)
+                user = self.request.user
+                counts = HazardCount.objects.visible_to(user).filter(**kept)
+                months = HazardMonthCount.objects.visible_to(user).filter(**kept)
+                rows, overdue = counts.overdue_of(base, today, months)
                 by_status = dict(rows)
             else:
                 by_status, overdue = self.capped_counts(base, today)

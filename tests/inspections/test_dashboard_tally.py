@@ -9,6 +9,7 @@ import random
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -64,6 +65,14 @@ def district():
             # Some just after a local midnight, some just before: the 销号 day is local.
             at = rng.choice([datetime.time(0, 10), datetime.time(23, 50), datetime.time(10)])
             closed_at = datetime.datetime.combine(day, at, tzinfo=tz)
+        disposal = {}
+        if i % 17 == 0:
+            # 处置中: under 停产整顿/关闭取缔 the deadline runs, under 风险管控 the review date.
+            status = Hazard.Status.DISPOSAL
+            kind = rng.choice(list(Hazard.Disposal))
+            disposal = {"disposal": kind}
+            if kind == Hazard.Disposal.RISK_CONTROL:
+                disposal["risk_review_on"] = today - datetime.timedelta(days=rng.randrange(-20, 60))
         by = rng.choice([people["fire"], people["north"]])
         factories.hazard(
             unit,
@@ -75,13 +84,37 @@ def district():
             status=status,
             number=None if status == Hazard.Status.DRAFT else f"YH-TL-{i:04d}",
             closed_at=closed_at,
-            deadline=rng.choice([None, found_on + datetime.timedelta(days=rng.randrange(1, 90))]),
+            deadline=rng.choice(
+                [
+                    None,
+                    found_on + datetime.timedelta(days=rng.randrange(1, 90)),
+                    today - datetime.timedelta(days=rng.randrange(0, 10)),  # due this month
+                ]
+            ),
             level=rng.choice(list(Hazard.Level)),
             hazard_type=rng.choice(list(Hazard.Type)),
             source=rng.choice([Hazard.Source.INSPECTION, Hazard.Source.SELF_CHECK]),
             lead_department=rng.choice([fire, safety, unit.lead_department]),
             escalated_at=rng.choice([None, timezone.now() - datetime.timedelta(days=40)]),
+            **disposal,
         )
+    # On the boundary: a time limit of today is not overdue yet, yesterday's is.
+    for days in (0, 1):
+        limit = today - datetime.timedelta(days=days)
+        for fields in (
+            {"status": Hazard.Status.ASSIGNED, "deadline": limit},
+            {
+                "status": Hazard.Status.DISPOSAL,
+                "disposal": Hazard.Disposal.SUSPEND,
+                "deadline": limit,
+            },
+            {
+                "status": Hazard.Status.DISPOSAL,
+                "disposal": Hazard.Disposal.RISK_CONTROL,
+                "risk_review_on": limit,
+            },
+        ):
+            factories.hazard(units[0], people["fire"], level=Hazard.Level.MAJOR, **fields)
     return {"today": today, "fire": fire, "north": north, **people}
 
 
@@ -137,6 +170,8 @@ def test_figures_are_not_all_zero(district):
     assert d["hazards"]["closed"]["ytd"]["value"] > 0
     assert d["hazards"]["rates"]["cur"]["due"]["value"] > 0
     assert any(row["found"]["value"] for row in d["league"]["rows"])
+    assert d["hazards"]["overdue"]["value"] > 0
+    assert any(row["overdue"]["value"] for row in d["league"]["rows"])
 
 
 def test_a_month_split_into_whole_months_and_days():
@@ -165,3 +200,24 @@ def test_inspection_scope_is_the_same_whichever_form_of_sql(district, who):
     arrays = set(Inspection.objects.visible_to(user).values_list("pk", flat=True))
     hashed = set(Inspection.objects.visible_to(user, filtered=True).values_list("pk", flat=True))
     assert arrays == hashed and arrays
+
+
+@pytest.mark.parametrize("who", ["office", "fire"])
+def test_overdue_from_the_month_counts_equals_the_overdue_indexes(district, monkeypatch, who):
+    """Every overdue measure the page may ask (a limit other than today, found in a span with
+    or without whole months, a condition), month counts and the overdue indexes alike."""
+    today = district["today"]
+    major = Q(level=Hazard.Level.MAJOR)
+    measures = {"all": (None, today, None), "major": (major, today, None)}
+    for days in (0, 1, 30, 45):
+        measures[f"before-{days}"] = (major, today - datetime.timedelta(days=days), None)
+    for period in periods(today):
+        measures[f"found-{period.start}-{period.end}"] = (None, today, period.current)
+    for period in periods(today)[:3]:
+        scope = make_scope(district[who], period)
+        fast = tally.overdue(scope, today, measures, by=("lead_department",))
+        with monkeypatch.context() as patch:
+            patch.setattr(tally, "counted", lambda scope, model=None: None)
+            slow = tally.overdue(scope, today, measures, by=("lead_department",))
+        assert {k: +v for k, v in fast.items()} == {k: +v for k, v in slow.items()}
+        assert sum(c["all"] for c in slow.values()) > 0
