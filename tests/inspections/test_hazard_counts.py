@@ -68,9 +68,7 @@ def real_month_counts() -> dict[tuple, int]:
     date, the local 销号 day and the time limit (Django's TruncMonth is in local time)."""
     rows = (
         Hazard.objects.order_by()
-        .annotate(
-            f=TruncMonth("found_on"), c=TruncMonth("closed_at"), d=TruncMonth("deadline")
-        )
+        .annotate(f=TruncMonth("found_on"), c=TruncMonth("closed_at"), d=TruncMonth("deadline"))
         .values_list(*KEY_COLUMNS, "source", "f", "c", "d")
         .annotate(n=Count("id"))
     )
