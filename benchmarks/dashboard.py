@@ -78,6 +78,8 @@ def generate(count: int) -> None:
         username="bench_inspector", role=User.Role.INSPECTOR, department=departments[0]
     )
     User.objects.create(username="bench_office", role=User.Role.OFFICE, department=office_dept)
+    # Again: remove_bench_users() above sets the role back to DEFAULT when it is done.
+    sql("SET session_replication_role = replica")
     bench_units(
         UNITS, departments, name=lambda i: f"看板基准单位{i}", address=lambda i: f"基准路{i}号"
     )
