@@ -221,6 +221,18 @@ SELECT {values}, COUNT(*) FROM inspections_hazard GROUP BY {values};
 """
 
     @property
+    def drift_sql(self) -> str:
+        """How many keys' sums differ from the hazards' own count (0: the table is exact).
+        EXCEPT compares NULLs as equal, as the keys need."""
+        values = ", ".join(self.keys.values())
+        kept = (
+            f"SELECT {self.columns}, SUM(n) FROM {self.table}"
+            f" GROUP BY {self.columns} HAVING SUM(n) <> 0"
+        )
+        real = f"SELECT {values}, COUNT(*) FROM inspections_hazard GROUP BY {values}"
+        return f"SELECT COUNT(*) FROM (({kept} EXCEPT {real}) UNION ALL ({real} EXCEPT {kept})) d"
+
+    @property
     def uninstall_sql(self) -> str:
         triggers = "".join(
             f"DROP TRIGGER IF EXISTS {self.name}_{op} ON inspections_hazard;\n"
@@ -268,6 +280,29 @@ MONTH_COUNTS = CountTable(
 COMPACT_LOCK = 0x616E_6A69  # "anji": two sweepers never fold the same rows
 
 
+COUNT_TABLES = {"HazardCount": HAZARD_COUNTS, "HazardMonthCount": MONTH_COUNTS}
+
+
+def count_drift(using: str = "default") -> dict[str, int]:
+    """Per count table, the number of keys whose sum is not the hazards' count."""
+    with connections[using].cursor() as cursor:
+        drift = {}
+        for name, table in COUNT_TABLES.items():
+            cursor.execute(table.drift_sql)
+            drift[name] = cursor.fetchone()[0]
+    return drift
+
+
+def rebuild_counts(using: str = "default") -> None:
+    """Counts every hazard again into both tables. The hazards are locked against writes
+    (SHARE: reads go on) for those seconds, so no statement's delta falls between the
+    recount and the new rows."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("LOCK TABLE inspections_hazard IN SHARE MODE")
+        for table in COUNT_TABLES.values():
+            cursor.execute(table.rebuild_sql)
+
+
 def compact_counts(using: str = "default") -> bool:
     """One row per key again; False when another sweeper is at it (or on SQLite)."""
     if not counts_maintained(using):
@@ -276,7 +311,7 @@ def compact_counts(using: str = "default") -> bool:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
         if not cursor.fetchone()[0]:
             return False
-        for table in (HAZARD_COUNTS, MONTH_COUNTS):
+        for table in COUNT_TABLES.values():
             cursor.execute(table.compact_sql)
     return True
 
