@@ -18,6 +18,7 @@ URL = "/dashboard/"
 # Whatever the data size (tests below); the README's performance table quotes them.
 OFFICE_QUERIES = 37
 INSPECTOR_QUERIES = 37
+SQLITE_QUERIES = 61
 
 
 @pytest.fixture(autouse=True)
@@ -319,12 +320,18 @@ def test_query_count_is_constant_as_data_grows(
         factories.unit(lead_department=unit_of_a.lead_department)
     client = login(office)
     assert _queries(client, known["query"]) == before
-    # session, user, navigation (unread count) and the page's own aggregate queries
-    with django_assert_max_num_queries(OFFICE_QUERIES):
+    # session, user, navigation (unread count) and the page's own aggregate queries; the
+    # demo's SQLite has no count tables, so each span is counted in its own query there
+    office_max, inspector_max = (
+        (OFFICE_QUERIES, INSPECTOR_QUERIES)
+        if connection.vendor == "postgresql"
+        else (SQLITE_QUERIES, SQLITE_QUERIES)
+    )
+    with django_assert_max_num_queries(office_max):
         client.get(f"{URL}?{known['query']}")
     client = login(inspector_a)
     assert _queries(client, known["query"]) == inspector_before
-    with django_assert_max_num_queries(INSPECTOR_QUERIES):
+    with django_assert_max_num_queries(inspector_max):
         client.get(f"{URL}?{known['query']}")
 
 

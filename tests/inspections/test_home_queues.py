@@ -5,6 +5,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -360,6 +361,9 @@ def test_home_query_count_is_constant(
     # is 12 queries a page): the session, the user, the department, the notification badge
     # and each card's own query make up the rest.
     limits = {"office": 10, "inspector": 6, "supervisor": 7, "leader": 8}
+    if connection.vendor == "sqlite":
+        # The demo's SQLite has no LIMIT inside a UNION: each queue's first rows are a query.
+        limits.update(office=13, inspector=8)
     for user in users:
         client = login(user)
         with django_assert_max_num_queries(limits[user.role]) as captured:
