@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='hazard',
-            index=models.Index(fields=['deadline'], include=('found_on', 'status', 'level', 'hazard_type', 'source', 'lead_department', 'handling_department', 'scope_owner', 'scope_inspection_department', 'scope_unit_department', 'scope_unit_area'), name='hazard_deadline_idx'),
+            index=models.Index(condition=models.Q(('deadline__isnull', False)), fields=['deadline'], include=('found_on', 'status', 'level', 'hazard_type', 'source', 'lead_department', 'handling_department', 'scope_owner', 'scope_inspection_department', 'scope_unit_department', 'scope_unit_area'), name='hazard_deadline_idx'),
         ),
         migrations.AddField(
             model_name='hazardmonthcount',

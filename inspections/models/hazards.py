@@ -504,10 +504,14 @@ class Hazard(models.Model):
                 include=["status", "level", "hazard_type", "source", *SCOPE_INCLUDE],
             ),
             # The dashboard's 到期 hazards of whole months whose time limit falls in the month
-            # the period ends in (a day the month counts cannot tell apart).
+            # the period ends in (a day the month counts cannot tell apart). Partial, so that
+            # only a query bounding the deadline can use it: over every hazard, it was the
+            # planner's path for "open major hazards by deadline, first 30" — a walk of all
+            # 1,000,000 entries when none matched (the month bulletin's statistics 2.2 → 4.3 s).
             models.Index(
                 fields=["deadline"],
                 name="hazard_deadline_idx",
+                condition=Q(deadline__isnull=False),
                 include=["found_on", "status", "level", "hazard_type", "source", *SCOPE_INCLUDE],
             ),
             # Unit page: the unit's hazards; status counts per unit.
