@@ -27,10 +27,10 @@ from .scope import (
 )
 
 
-def hazard_headline(scope: DashboardScope, period: Period, overdue=None) -> dict:
+def hazard_headline(scope: DashboardScope, period: Period, overdue: dict) -> dict:
     """Found / closed in the period and year to date, both rates, overdue and open major
-    hazards (tally.py: none of the queries reads the years on record). `overdue` is
-    series.overdue_by_lead_department's, when the page has it already."""
+    hazards (tally.py: none of the queries reads the years on record). `overdue` is the
+    page's series.overdue_by_lead_department()."""
     spans = {
         "cur": period.current,
         "last": period.current.last_year(),
@@ -123,17 +123,15 @@ def hazard_headline(scope: DashboardScope, period: Period, overdue=None) -> dict
     }
 
 
-def open_figures(scope: DashboardScope, overdue=None) -> dict[str, int]:
+def open_figures(scope: DashboardScope, overdue: dict) -> dict[str, int]:
     """Open major hazards (the maintained counts, where they apply), those of them 挂牌督办 (the
-    few listed ones, through hazard_supervised_idx) and 逾期 now (the overdue indexes)."""
+    few listed ones, through hazard_supervised_idx) and 逾期 now (summed from `overdue`)."""
     major_open = Q(level=Hazard.Level.MAJOR, status__in=OPEN)
     counts = tally.counted(scope, HazardCount)
     if counts is not None:
         major = counts.filter(major_open).aggregate(n=Sum("n"))["n"]
     else:
         major = scope.hazards().filter(major_open).count()
-    if overdue is None:
-        overdue = tally.overdue(scope, scope.today, {"overdue": (None, scope.today, None)})
     return {
         "major_open": int(major or 0),
         "major_listed": scope.hazards().filter(major_open & ~Q(listed_document="")).count(),

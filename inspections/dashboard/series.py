@@ -81,9 +81,9 @@ def found_closed_by_month(scope: DashboardScope, period: Period) -> dict:
     }
 
 
-def overdue_by_department(scope: DashboardScope, period: Period, overdue=None) -> dict:
-    """Overdue hazards now by 首办 department, most first: the laggards at the top."""
-    counts = overdue if overdue is not None else overdue_by_lead_department(scope)
+def overdue_by_department(scope: DashboardScope, period: Period, overdue: dict) -> dict:
+    """Overdue hazards now by 首办 department, most first: the laggards at the top (`overdue`
+    is the page's overdue_by_lead_department())."""
     names = {
         pk: short or name
         for pk, name, short in Department.objects.values_list("id", "name", "short_name")
@@ -92,7 +92,7 @@ def overdue_by_department(scope: DashboardScope, period: Period, overdue=None) -
     ordered = sorted(
         (
             {"lead_department": key[1], "n": c["overdue"]}
-            for key, c in counts.items()
+            for key, c in overdue.items()
             if c["overdue"]
         ),
         key=lambda row: (-row["n"], row["lead_department"] is None, row["lead_department"] or 0),
@@ -300,9 +300,7 @@ def overdue_by_lead_department(scope: DashboardScope) -> dict[tuple, Counter]:
     )
 
 
-def league_hazard_rows(
-    scope: DashboardScope, overdue: dict[tuple, Counter] | None = None
-) -> list[dict]:
+def league_hazard_rows(scope: DashboardScope, overdue: dict[tuple, Counter]) -> list[dict]:
     """stats.groups()'s hazard rows (every stats.HAZARD_KEYS count), per 首办 department only
     — all the league reads — from the month counts, the maintained counts and the overdue and
     supervision indexes instead of one pass over the period's and the open hazards."""
@@ -324,8 +322,6 @@ def league_hazard_rows(
         by=by,
     )
     closed = tally.closed(scope, {"p": span}, by=by)
-    if overdue is None:
-        overdue = overdue_by_lead_department(scope)
     stock = tally.counted(scope, HazardCount)
     if stock is None:
         stock, unit = scope.hazards(), Count("id")
@@ -362,7 +358,7 @@ def league_hazard_rows(
     return rows
 
 
-def league(scope: DashboardScope, period: Period, overdue=None) -> dict:
+def league(scope: DashboardScope, period: Period, overdue: dict) -> dict:
     """Per department: inspections, hazards found, 整改率, overdue rate, 一票否决 — the
     bulletins' own per-department figures and rules."""
     config = bulletin_rules.RuleConfig.from_settings()

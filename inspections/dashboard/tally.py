@@ -19,8 +19,9 @@ from collections import Counter, defaultdict
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from ..models import Hazard, HazardMonthCount
-from ..models.hazards import overdue_parts, risk_clock_q
+from ..models import HazardMonthCount
+from ..models.counts import counts_maintained
+from ..models.hazards import clock_status_q, overdue_beyond_clock_q, overdue_parts
 from .scope import CLOSED, DashboardScope, Span, month_end
 
 DAY = datetime.timedelta(days=1)
@@ -44,8 +45,6 @@ def split(span: Span) -> tuple[Span | None, list[Span]]:
 def counted(scope: DashboardScope, model=HazardMonthCount) -> QuerySet | None:
     """The scope's rows of a count table (HazardMonthCount, HazardCount), or None where the
     counts cannot apply the scope."""
-    from ..models.counts import counts_maintained
-
     user = scope.user
     if scope.campaign_id or not counts_maintained() or user.role == user.Role.UNIT:
         return None
@@ -88,7 +87,7 @@ def _count(condition: Q | None) -> Count:
 
 
 def _sum(condition: Q, measure: Q | None) -> Sum:
-    return Sum("n", filter=condition & measure if measure is not None else condition)
+    return Sum("n", filter=_and(measure, condition))
 
 
 def _plans(scope: DashboardScope, spans: dict[str, Span]):
@@ -150,12 +149,8 @@ def found(
             for measure, condition in measures.items():
                 days.add(_count(condition), name, measure)
                 if name in due:
-                    limit = Q(deadline__lte=due[name])
-                    days.add(
-                        _count(limit if condition is None else condition & limit),
-                        name,
-                        f"due_{measure}",
-                    )
+                    due_by = Q(deadline__lte=due[name])
+                    days.add(_count(_and(condition, due_by)), name, f"due_{measure}")
         days.read(scope.hazards().filter(found_on__range=(part.start, part.end)), result)
     return result
 
@@ -209,7 +204,7 @@ def overdue(
                 sums.add(_count(_and(condition, part)), "now", measure)
             sums.read(scope.hazards().filter(overdue_parts(today)[branch]), result)
         return result
-    clock = Q(status__in=list(Hazard.CLOCK_STATUSES))
+    clock = clock_status_q()
     rows, this_month, others = _Sums(by), _Sums(by), _Sums(by)
     edges: dict[Span, _Sums] = {}
     for measure, (condition, before, span) in measures.items():
@@ -225,23 +220,15 @@ def overdue(
         for part in parts:
             edge = edges.setdefault(part, _Sums(by))
             edge.add(_count(_and(condition, Q(deadline__lt=before))), "now", measure)
-        rest = (_disposal_q() & Q(deadline__lt=before)) | (
-            risk_clock_q() & Q(risk_review_on__lt=before)
-        )
-        others.add(_count(_and(condition, rest & _found_in(span))), "now", measure)
+        rest = overdue_beyond_clock_q(before) & _found_in(span)
+        others.add(_count(_and(condition, rest)), "now", measure)
     earliest = min(before for _, before, _ in measures.values()).replace(day=1)
     latest = max(before for _, before, _ in measures.values())
     rows.read(months.filter(clock), result)
     this_month.read(
         scope.hazards().filter(clock, deadline__gte=earliest, deadline__lt=latest), result
     )
-    others.read(
-        scope.hazards().filter(
-            (_disposal_q() & Q(deadline__lt=latest))
-            | (risk_clock_q() & Q(risk_review_on__lt=latest))
-        ),
-        result,
-    )
+    others.read(scope.hazards().filter(overdue_beyond_clock_q(latest)), result)
     for part, edge in edges.items():
         edge.read(scope.hazards().filter(clock, found_on__range=(part.start, part.end)), result)
     return result
@@ -253,8 +240,3 @@ def _and(condition: Q | None, other: Q) -> Q:
 
 def _found_in(span: Span | None) -> Q:
     return Q(found_on__range=(span.start, span.end)) if span else Q()
-
-
-def _disposal_q() -> Q:
-    """处置中 under 停产整顿 / 关闭取缔: the deadline branch's few rows outside 已交办/整改中."""
-    return Q(status=Hazard.Status.DISPOSAL, disposal__in=list(Hazard.DEADLINE_DISPOSALS))

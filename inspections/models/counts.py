@@ -27,7 +27,7 @@ from django.db.models import Q, Subquery, Sum
 
 from units.models import Area, Department, User
 
-from .hazards import hazard_scope_q, overdue_parts
+from .hazards import clock_status_q, hazard_scope_q, overdue_beyond_clock_q, overdue_parts
 
 # The key columns: what a count row is a count of.
 KEY_COLUMNS = (
@@ -86,27 +86,23 @@ def overdue_terms(hazards, months, today, *, count=CountOf, total=SumOf) -> list
     `months`: the same hazards' HazardMonthCount rows (the same scope and filters), or None.
     With them, the bulk of the backlog — 已交办/整改中 due before this month — is a sum of
     month rows (9,339 rows for 144,694 hazards at 1,000,000), and only this month's overdue
-    and the few 处置中 and 风险管控 hazards are counted from the hazards' partial indexes;
+    and the few 处置中 hazards (`overdue_beyond_clock_q`) are counted from the hazards' indexes;
     without them, each branch of overdue_q is an index-only count of its index (145,554
     entries: the figure grew with the backlog). The terms are disjoint, so they add up."""
-    from .hazards import Hazard, risk_clock_q
-
     if months is None:
-        return [
-            count(hazards.filter(part).order_by().values("status")) for part in overdue_parts(today)
-        ]
-    first = today.replace(day=1)
-    clock = Q(status__in=list(Hazard.CLOCK_STATUSES))
-    disposal = Q(status=Hazard.Status.DISPOSAL, disposal__in=list(Hazard.DEADLINE_DISPOSALS))
-    parts = (
-        clock & Q(deadline__gte=first, deadline__lt=today),
-        disposal & Q(deadline__lt=today),
-        risk_clock_q() & Q(risk_review_on__lt=today),
-    )
-    return [
-        total(months.filter(clock, deadline_month__lt=first).order_by().values("n")),
-        *(count(hazards.filter(part).order_by().values("status")) for part in parts),
-    ]
+        parts = overdue_parts(today)
+    else:
+        first = today.replace(day=1)
+        parts = (
+            clock_status_q() & Q(deadline__gte=first, deadline__lt=today),
+            overdue_beyond_clock_q(today),
+        )
+    terms = [count(hazards.filter(part).order_by().values("status")) for part in parts]
+    if months is not None:
+        terms.append(
+            total(months.filter(clock_status_q(), deadline_month__lt=first).order_by().values("n"))
+        )
+    return terms
 
 
 def _key(model, **kwargs):
