@@ -89,11 +89,10 @@ def seed(hazards: int, events_per_hazard: int = EVENTS_PER_HAZARD) -> None:
     started = time.perf_counter()
     from importlib import import_module
 
-    from inspections.models.counts import MONTH_COUNTS, REBUILD_SQL
+    from inspections.models.counts import rebuild_counts
 
     sql(import_module("inspections.migrations.0006_hazard_bigram_index").CREATE_INDEX)
-    sql(REBUILD_SQL)
-    sql(MONTH_COUNTS.rebuild_sql)
+    rebuild_counts()
     sql("VACUUM ANALYZE")
     print(f"  indexes, counts and VACUUM ANALYZE in {time.perf_counter() - started:.0f}s")
 
